@@ -1,0 +1,193 @@
+"""Operator commands: `minibank <command>` (or `flask --app minibank <command>`)."""
+
+import functools
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app, migrate
+from .domain.errors import BankError
+from .domain.money import format_money, parse_amount
+from .extensions import db
+from .services import accounts, ledger_check, transfers, users
+from .services.demo import load_demo
+
+
+def refusals_exit_nonzero(command):
+    """Turn a bank refusal into a one-line reason and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BankError as refusal:
+            raise click.ClickException(refusal.detail) from None
+
+    return wrapper
+
+
+def _amount(text: str) -> int:
+    try:
+        return parse_amount(text)
+    except BankError as refusal:
+        raise click.BadParameter(refusal.detail) from None
+
+
+@click.group("db")
+def db_group():
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Create the database or migrate it to the newest revision."""
+    migrate.upgrade(db.engine)
+    click.echo(f"database at revision {migrate.current_revision(db.engine)}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Print the database's revision and whether it is the newest."""
+    current = migrate.current_revision(db.engine)
+    state = "head" if migrate.is_current(db.engine) else "behind; run `minibank db upgrade`"
+    click.echo(f"{current or 'empty'} ({state})")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The user's display name.")
+@click.option("--admin", is_flag=True, help="Give the user the admin (teller) role.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+@refusals_exit_nonzero
+def create_user_command(email, name, admin, password_stdin):
+    """Create a user; the password is prompted for (never an argument)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = users.create_user(db, email=email, name=name, password=password, role="admin" if admin else "customer")
+    click.echo(f"created user {user.id} <{user.email}> role={user.role}")
+
+
+@click.command("grant-admin")
+@click.argument("email")
+@with_appcontext
+@refusals_exit_nonzero
+def grant_admin_command(email):
+    """Give an existing user the admin (teller) role."""
+    user = users.set_role(db, email=email, role="admin")
+    click.echo(f"{user.email} is now {user.role}")
+
+
+@click.command("open-account")
+@click.argument("email")
+@click.option("--name", default="Checking", show_default=True, help="The account's name.")
+@click.option("--currency", default=None, help="ISO 4217 code; defaults to MINIBANK_CURRENCY.")
+@with_appcontext
+@refusals_exit_nonzero
+def open_account_command(email, name, currency):
+    """Open an account for a user and print its number."""
+    user = users.get_by_email(db, email=email)
+    currency = (currency or current_app.config["CURRENCY"]).upper()
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        raise click.BadParameter("must be a three-letter code such as USD", param_hint="--currency")
+    account = accounts.open_account(db, owner_id=user.id, name=name, currency=currency)
+    click.echo(account.number)
+
+
+def _teller_command(name, service, verb, help_text):
+    @click.command(name)
+    @click.argument("account")
+    @click.argument("amount", type=_amount)
+    @click.option("--memo", default="", help="A note shown in the account's history.")
+    @with_appcontext
+    @refusals_exit_nonzero
+    def command(account, amount, memo):
+        result = service(db, account=account, amount=amount, memo=memo)
+        balance = accounts.get_by_number(db, number=account, owner_id=None).balance
+        click.echo(
+            f"{verb} {format_money(amount, result.transfer.currency)}; transfer {result.transfer.id}; "
+            f"balance {format_money(balance, result.transfer.currency)}"
+        )
+
+    command.help = help_text
+    return command
+
+
+deposit_command = _teller_command(
+    "deposit", transfers.deposit, "deposited", "Pay cash into ACCOUNT: AMOUNT such as 12.34 from the bank's cash account."
+)
+withdraw_command = _teller_command(
+    "withdraw", transfers.withdraw, "withdrew", "Pay cash out of ACCOUNT: AMOUNT such as 12.34 to the bank's cash account."
+)
+
+
+@click.command("demo")
+@with_appcontext
+@refusals_exit_nonzero
+def demo_command():
+    """Load demo customers and accounts into an empty database."""
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("refusing to load demo data in production")
+    credentials = load_demo(db, currency=current_app.config["CURRENCY"])
+    if credentials is None:
+        click.echo("the database already has users; demo data not loaded")
+        return
+    click.echo("demo data loaded; log in with:")
+    for email, password in credentials.items():
+        click.echo(f"  {email}  password: {password}")
+
+
+@click.command("verify-ledger")
+@with_appcontext
+def verify_ledger_command():
+    """Check every ledger invariant; exit 1 on any mismatch."""
+    report = ledger_check.verify(db)
+    click.echo(f"accounts {report.accounts}, transfers {report.transfers}, entries {report.entries}")
+    for problem, rows in report.problems.items():
+        click.echo(f"FAIL {problem}: {len(rows)} shown, e.g. {rows[:3]}")
+    if not report.ok:
+        raise SystemExit(1)
+    click.echo("ledger OK: totals zero per currency, balances equal their entries, no overdraft")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="gunicorn workers (production).")
+@click.option("--threads", default=None, type=click.IntRange(1, 64), help="Threads per worker (production).")
+@with_appcontext
+def serve_command(host, port, workers, threads):
+    """Serve the bank: gunicorn in production, Flask's server in development."""
+    from .ops.serve import serve
+
+    serve(current_app._get_current_object(), host=host, port=port, workers=workers, threads=threads)
+
+
+COMMANDS = [
+    db_group,
+    create_user_command,
+    grant_admin_command,
+    open_account_command,
+    deposit_command,
+    withdraw_command,
+    demo_command,
+    verify_ledger_command,
+    serve_command,
+]
+
+
+def init_app(app) -> None:
+    """Register the operator commands on the app's CLI."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def main():
+    """miniBank operator commands."""

@@ -1,0 +1,131 @@
+"""Settings from MINIBANK_* environment variables, checked once at start-up."""
+
+import hashlib
+import os
+import re
+import secrets
+from pathlib import Path
+
+from limits import parse_many
+
+from .domain.errors import InvalidAmount
+from .domain.money import parse_amount
+
+MIN_SECRET_BYTES = 32
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def load(environ: dict[str, str], instance_path: str) -> dict:
+    """Build the Flask config mapping from the environment, refusing bad values."""
+    env = environ.get("MINIBANK_ENV", "development")
+    if env not in ("development", "production"):
+        raise ConfigError("MINIBANK_ENV must be 'development' or 'production'")
+    production = env == "production"
+    secret = _secret_key(environ.get("MINIBANK_SECRET_KEY"), production, instance_path)
+    return {
+        "ENV_NAME": env,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": environ.get("MINIBANK_DATABASE_URL")
+        or f"sqlite:///{Path(instance_path) / 'minibank.db'}",
+        "JWT_KEYS": _jwt_keys(environ.get("MINIBANK_JWT_KEYS"), secret, production),
+        "REDIS_URL": environ.get("MINIBANK_REDIS_URL") or None,
+        "CURRENCY": _currency(environ.get("MINIBANK_CURRENCY", "USD")),
+        "TRANSFER_MAX": _amount(environ, "MINIBANK_TRANSFER_MAX", "10000.00"),
+        "DAILY_TRANSFER_MAX": _amount(environ, "MINIBANK_DAILY_TRANSFER_MAX", "50000.00"),
+        "RATELIMIT_ENABLED": _bool(environ, "MINIBANK_RATELIMIT_ENABLED", True),
+        "RATELIMIT_DEFAULT": _limit(environ, "MINIBANK_RATELIMIT_DEFAULT", "300 per minute"),
+        "RATELIMIT_LOGIN": _limit(environ, "MINIBANK_RATELIMIT_LOGIN", "5 per minute"),
+        "RATELIMIT_TRANSFER": _limit(environ, "MINIBANK_RATELIMIT_TRANSFER", "60 per minute"),
+        "TOKEN_TTL": _int(environ, "MINIBANK_TOKEN_TTL", 900, low=30, high=86400),
+        "PROXY_COUNT": _int(environ, "MINIBANK_PROXY_COUNT", 0, low=0, high=10),
+        "METRICS_ALLOW": environ.get("MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        "DB_POOL_SIZE": _int(environ, "MINIBANK_DB_POOL_SIZE", 5, low=1, high=200),
+    }
+
+
+def _secret_key(value: str | None, production: bool, instance_path: str) -> str:
+    if value:
+        if production and len(value.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"MINIBANK_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        return value
+    if production:
+        raise ConfigError("MINIBANK_SECRET_KEY is required in production")
+    return _instance_secret(Path(instance_path) / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the development secret, generating it once with owner-only permissions."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def _jwt_keys(value: str | None, secret: str, production: bool) -> list[tuple[str, str]]:
+    if not value:
+        # Derived so that a key is never the raw session secret itself.
+        return [("k0", hashlib.sha256(b"minibank-jwt:" + secret.encode()).hexdigest())]
+    keys = []
+    for item in value.split(","):
+        kid, sep, key = item.strip().partition(":")
+        if not sep or not kid or not key:
+            raise ConfigError("MINIBANK_JWT_KEYS must look like 'kid:secret,kid2:secret2'")
+        if production and len(key.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"MINIBANK_JWT_KEYS: key {kid!r} is shorter than {MIN_SECRET_BYTES} bytes")
+        keys.append((kid, key))
+    return keys
+
+
+def _currency(value: str) -> str:
+    if not _CURRENCY.fullmatch(value):
+        raise ConfigError("MINIBANK_CURRENCY must be a three-letter ISO 4217 code such as USD")
+    return value
+
+
+def _amount(environ: dict[str, str], name: str, default: str) -> int:
+    try:
+        return parse_amount(environ.get(name, default))
+    except InvalidAmount:
+        raise ConfigError(f"{name} must be a positive amount such as {default}") from None
+
+
+def _bool(environ: dict[str, str], name: str, default: bool) -> bool:
+    value = environ.get(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false")
+
+
+def _limit(environ: dict[str, str], name: str, default: str) -> str:
+    value = environ.get(name, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate limit such as '{default}'") from None
+    return value
+
+
+def _int(environ: dict[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    value = environ.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}")
+    return number

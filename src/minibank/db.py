@@ -1,0 +1,137 @@
+"""Engines per dialect, one-transaction units of work, and retry on lock conflicts."""
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import structlog
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from .domain.errors import Busy
+from .ops.metrics import DB_RETRIES
+
+T = TypeVar("T")
+log = structlog.get_logger("minibank.db")
+
+MAX_ATTEMPTS = 8
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock, lock not available.
+_PG_RETRYABLE = {"40001", "40P01", "55P03"}
+
+
+class RetryableConflict(Exception):
+    """Raised inside a unit of work to ask for the whole transaction to run again."""
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """Create the engine with the settings the ledger needs on this dialect."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # SQLAlchemy's documented pysqlite recipe: take over BEGIN from the driver so
+    # that write transactions can start with BEGIN IMMEDIATE and never hit a
+    # lock-upgrade deadlock halfway through.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get("minibank_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_retryable(error: BaseException, unique: tuple[str, ...] = ()) -> bool:
+    """True for lock conflicts that a fresh attempt of the same transaction may pass.
+
+    ``unique`` names unique constraints (or SQLite's "table.column" wording) whose
+    violation means a concurrent writer won a race the next attempt will see.
+    """
+    if isinstance(error, RetryableConflict):
+        return True
+    if isinstance(error, IntegrityError):
+        message = str(error.orig)
+        return any(name in message for name in unique)
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _PG_RETRYABLE
+    message = str(orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+class Database:
+    """The bank's database: an engine plus the unit-of-work helpers services use."""
+
+    def __init__(self, url: str | None = None, **engine_options):
+        self.engine: Engine | None = make_engine(url, **engine_options) if url else None
+
+    def init_app(self, app) -> None:
+        """Bind to the app's configured database."""
+        self.engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"])
+        app.extensions["minibank.db"] = self
+
+    @property
+    def dialect(self) -> str:
+        """The engine's dialect name: "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    def write(
+        self,
+        work: Callable[[Connection], T],
+        *,
+        attempts: int = MAX_ATTEMPTS,
+        retry_unique: tuple[str, ...] = (),
+    ) -> T:
+        """Run ``work`` in one write transaction; commit on return, roll back on any error.
+
+        Lock conflicts roll back and run the whole of ``work`` again, a bounded
+        number of times, then answer Busy (503) rather than a server error.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(minibank_write=True)
+                    with conn.begin():
+                        return work(conn)
+            except (DBAPIError, RetryableConflict) as error:
+                if not is_retryable(error, retry_unique):
+                    raise
+                DB_RETRIES.inc()
+                log.info("db.retry", attempt=attempt, error=type(error).__name__)
+                if attempt == attempts:
+                    raise Busy() from error
+                time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
+        raise AssertionError("unreachable")
+
+    def read(self, work: Callable[[Connection], T], *, snapshot: bool = False) -> T:
+        """Run ``work`` in one read transaction; ``snapshot`` makes every statement see the same data."""
+        with self.engine.connect() as conn:
+            if snapshot and conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                return work(conn)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (after a fork, or at shutdown)."""
+        if self.engine is not None:
+            self.engine.dispose()
+

@@ -1,0 +1,1 @@
+"""Pure banking rules: no Flask, no SQLAlchemy, no I/O."""

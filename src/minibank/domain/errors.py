@@ -1,0 +1,111 @@
+"""The bank's error vocabulary: each refusal has a stable machine code."""
+
+
+class BankError(Exception):
+    """Base of every refusal the bank explains to its caller."""
+
+    code = "bank_error"
+    status = 422
+    field: str | None = None
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None):
+        super().__init__(detail or self.default_detail())
+        self.detail = detail or self.default_detail()
+        if field is not None:
+            self.field = field
+
+    @classmethod
+    def default_detail(cls) -> str:
+        """The message shown when the raiser gives none."""
+        return cls.__doc__ or cls.code
+
+
+class InvalidAmount(BankError):
+    """The amount must be a positive number with at most two decimals."""
+
+    code = "invalid_amount"
+    field = "amount"
+
+
+class InvalidInput(BankError):
+    """The request is not valid."""
+
+    code = "validation_error"
+
+
+class AccountNotFound(BankError):
+    """No such account."""
+
+    code = "not_found"
+    status = 404
+    field = "from"
+
+
+class NotFound(BankError):
+    """Not found."""
+
+    code = "not_found"
+    status = 404
+
+
+class SameAccount(BankError):
+    """The source and destination accounts must differ."""
+
+    code = "same_account"
+    field = "to"
+
+
+class UnknownDestination(BankError):
+    """There is no account with that number."""
+
+    code = "unknown_destination"
+    field = "to"
+
+
+class AccountClosed(BankError):
+    """The account is closed."""
+
+    code = "account_closed"
+
+
+class CurrencyMismatch(BankError):
+    """Both accounts must hold the same currency."""
+
+    code = "currency_mismatch"
+    field = "to"
+
+
+class LimitExceeded(BankError):
+    """The transfer exceeds your transfer limit."""
+
+    code = "limit_exceeded"
+    field = "amount"
+
+
+class InsufficientFunds(BankError):
+    """The account does not hold enough money for this transfer."""
+
+    code = "insufficient_funds"
+    field = "amount"
+
+
+class IdempotencyKeyReused(BankError):
+    """This idempotency key was already used for a different request."""
+
+    code = "idempotency_key_reused"
+    status = 409
+
+
+class Conflict(BankError):
+    """The request conflicts with the current state."""
+
+    code = "conflict"
+    status = 409
+
+
+class Busy(BankError):
+    """The bank is busy; please try again in a moment."""
+
+    code = "busy"
+    status = 503
+    retry_after = 1

@@ -1,0 +1,169 @@
+"""The schema, as SQLAlchemy Core tables. It changes only through migrations."""
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    UniqueConstraint,
+
+)
+
+# Named constraints so that migrations and error handling can refer to them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite has no 64-bit identity of its own beyond INTEGER PRIMARY KEY; this maps both ways.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every engine (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Store UTC; refuse naive datetimes, which would be ambiguous."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        """Give back an aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False, server_default="customer"),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("token_version", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('customer', 'admin')", name="role"),
+    CheckConstraint("status IN ('active', 'disabled')", name="status"),
+    CheckConstraint("email = lower(email)", name="email_lower"),
+)
+Index("uq_users_email", users.c.email, unique=True)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("number", String(10), nullable=False, unique=True),
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("name", String(60), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("balance", BigInteger, nullable=False, server_default="0"),
+    Column("status", String(8), nullable=False, server_default="open"),
+    Column("kind", String(8), nullable=False, server_default="customer"),
+    Column("opened_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+    CheckConstraint("kind IN ('customer', 'system')", name="kind"),
+    CheckConstraint("kind = 'system' OR balance >= 0", name="no_overdraft"),
+    CheckConstraint(
+        "(kind = 'system' AND owner_id IS NULL) OR (kind = 'customer' AND owner_id IS NOT NULL)",
+        name="owner_matches_kind",
+    ),
+    CheckConstraint("length(number) = 10", name="number_length"),
+)
+Index("ix_accounts_owner_id", accounts.c.owner_id)
+# One "bank cash" account per currency.
+Index(
+    "uq_accounts_system_currency",
+    accounts.c.currency,
+    unique=True,
+    sqlite_where=accounts.c.kind == "system",
+    postgresql_where=accounts.c.kind == "system",
+)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(12), nullable=False),
+    Column("source_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("destination_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("memo", String(140), nullable=False, server_default=""),
+    Column("initiator_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("request_hash", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("source_id <> destination_id", name="distinct_accounts"),
+    CheckConstraint("kind IN ('transfer', 'deposit', 'withdrawal')", name="kind"),
+    CheckConstraint(
+        "(idempotency_key IS NULL) = (request_hash IS NULL)", name="key_has_hash"
+    ),
+    UniqueConstraint("initiator_id", "idempotency_key", name="uq_transfers_idempotency"),
+)
+# The rolling 24-hour limit sums a customer's recent outgoing transfers.
+Index("ix_transfers_initiator_created", transfers.c.initiator_id, transfers.c.created_at)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("transfer_id", Id, ForeignKey("transfers.id"), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("balance_after", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount <> 0", name="amount_nonzero"),
+    UniqueConstraint("transfer_id", "account_id", name="uq_entries_transfer_account"),
+)
+# History pages are keyset scans of one account's entries, newest first.
+Index("ix_entries_account_id_id", entries.c.account_id, entries.c.id)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("actor_id", Id, nullable=True),
+    Column("client_ip", String(45), nullable=True),
+    Column("event", String(40), nullable=False),
+    Column("object", String(80), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("details", String(1000), nullable=False, server_default="{}"),
+    # Filled by the sealer, which chains committed rows in id order.
+    Column("seq", BigInteger, nullable=True, unique=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
+)
+

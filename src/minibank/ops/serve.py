@@ -1,0 +1,35 @@
+"""Serving: gunicorn in production, Flask's development server otherwise."""
+
+import os
+
+from flask import Flask
+
+
+def default_workers() -> int:
+    """gunicorn's rule of thumb: two workers per core plus one."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int | None) -> None:
+    """Serve the app until stopped."""
+    if not app.config["PRODUCTION"]:
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):
+        def load_config(self):
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers or default_workers(),
+                "threads": threads or 1,
+                "graceful_timeout": 30,
+                "accesslog": None,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    _Gunicorn().run()

@@ -1,0 +1,225 @@
+"""Moving money: customer transfers and teller deposits and withdrawals."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import Connection, select
+
+from ..db import Database
+from ..domain.accounts import is_valid_number
+from ..domain.errors import (
+    AccountNotFound,
+    BankError,
+    IdempotencyKeyReused,
+    InvalidAmount,
+    InvalidInput,
+    NotFound,
+)
+from ..domain.money import MAX_MINOR
+from ..domain.transfers import Limits, check_memo, check_transfer
+from ..models import accounts, utcnow
+from ..ops.metrics import TRANSFERRED, TRANSFERS
+from . import audit, ledger_store
+from .accounts import cash_account_number
+from .ledger_store import TransferRecord
+
+log = structlog.get_logger("minibank.transfers")
+
+IDEMPOTENCY_KEY_MAX = 255
+_IDEMPOTENCY_RACE = ("uq_transfers_idempotency", "transfers.initiator_id, transfers.idempotency_key")
+
+
+@dataclass(frozen=True, slots=True)
+class TransferResult:
+    """A committed transfer, and whether it is the stored answer to an earlier request."""
+
+    transfer: TransferRecord
+    replayed: bool = False
+
+
+def transfer(
+    db: Database,
+    *,
+    actor_id: int,
+    source: str,
+    destination: str,
+    amount: int,
+    memo: str = "",
+    idempotency_key: str | None = None,
+    limits: Limits = Limits(),
+    client_ip: str | None = None,
+) -> TransferResult:
+    """Move ``amount`` from the actor's account ``source`` to any open account ``destination``."""
+    return _move(
+        db,
+        kind="transfer",
+        initiator_id=actor_id,
+        rule_actor=actor_id,
+        source=source,
+        destination=destination,
+        amount=amount,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        limits=limits,
+        client_ip=client_ip,
+    )
+
+
+def deposit(
+    db: Database,
+    *,
+    account: str,
+    amount: int,
+    memo: str = "",
+    teller_id: int | None = None,
+    idempotency_key: str | None = None,
+    client_ip: str | None = None,
+) -> TransferResult:
+    """Cash in: move money from the bank's cash account into a customer account."""
+    return _teller_move(db, "deposit", account, amount, memo, teller_id, idempotency_key, client_ip)
+
+
+def withdraw(
+    db: Database,
+    *,
+    account: str,
+    amount: int,
+    memo: str = "",
+    teller_id: int | None = None,
+    idempotency_key: str | None = None,
+    client_ip: str | None = None,
+) -> TransferResult:
+    """Cash out: move money from a customer account to the bank's cash account."""
+    return _teller_move(db, "withdrawal", account, amount, memo, teller_id, idempotency_key, client_ip)
+
+
+def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRecord:
+    """A transfer the user sent or received; anyone else's is NotFound."""
+    record = db.read(lambda conn: ledger_store.get_transfer(conn, transfer_id))
+    if record is None or user_id not in (record.source_owner, record.destination_owner):
+        raise NotFound("No such transfer.")
+    return record
+
+
+def _teller_move(db, kind, account, amount, memo, teller_id, idempotency_key, client_ip):
+    if not is_valid_number(account):
+        raise AccountNotFound(field="account")
+    cash = db.read(lambda conn: _cash_for(conn, account))
+    if cash is None:
+        raise AccountNotFound(field="account")
+    source, destination = (cash, account) if kind == "deposit" else (account, cash)
+    return _move(
+        db,
+        kind=kind,
+        initiator_id=teller_id,
+        rule_actor=None,
+        source=source,
+        destination=destination,
+        amount=amount,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        limits=Limits(),
+        client_ip=client_ip,
+    )
+
+
+def _cash_for(conn: Connection, number: str) -> str | None:
+    """The number of the cash account in the currency of account ``number``."""
+    currency = conn.execute(select(accounts.c.currency).where(accounts.c.number == number)).scalar()
+    return cash_account_number(conn, currency) if currency else None
+
+
+def _move(
+    db: Database,
+    *,
+    kind: str,
+    initiator_id: int | None,
+    rule_actor: int | None,
+    source: str,
+    destination: str,
+    amount: int,
+    memo: str,
+    idempotency_key: str | None,
+    limits: Limits,
+    client_ip: str | None,
+) -> TransferResult:
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_MINOR:
+        raise InvalidAmount()
+    memo = check_memo(memo)
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
+    request_hash = _request_hash(kind, source, destination, amount, memo) if idempotency_key else None
+
+    def work(conn: Connection) -> TransferResult:
+        if rule_actor is not None:
+            ledger_store.lock_user(conn, rule_actor)
+        locked = ledger_store.lock_accounts(conn, source, destination)
+        if idempotency_key is not None:
+            # Checked under the account locks: a concurrent twin has committed by now.
+            stored = ledger_store.find_by_key(conn, initiator_id, idempotency_key)
+            if stored is not None:
+                if stored[1] != request_hash:
+                    raise IdempotencyKeyReused()
+                return TransferResult(ledger_store.get_transfer(conn, stored[0]), replayed=True)
+        source_state = locked.get(source) if is_valid_number(source) else None
+        destination_state = locked.get(destination) if is_valid_number(destination) else None
+        sent = 0
+        if rule_actor is not None and limits.daily is not None:
+            sent = ledger_store.sent_since(conn, rule_actor, utcnow() - timedelta(hours=24))
+        check_transfer(
+            actor_id=rule_actor,
+            source=source_state,
+            destination=destination_state,
+            amount=amount,
+            limits=limits,
+            sent_last_24h=sent,
+        )
+        transfer_id = ledger_store.record_transfer(
+            conn,
+            kind=kind,
+            source=source_state,
+            destination=destination_state,
+            amount=amount,
+            memo=memo,
+            initiator_id=initiator_id,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+        )
+        audit.record(
+            conn,
+            event=kind,
+            actor_id=initiator_id,
+            object=f"transfer:{transfer_id}",
+            client_ip=client_ip,
+            details={"amount": amount, "currency": source_state.currency},
+        )
+        return TransferResult(ledger_store.get_transfer(conn, transfer_id))
+
+    try:
+        # A concurrent request with the same idempotency key loses the unique
+        # race; its next attempt finds the winner's row and replays it.
+        result = db.write(work, retry_unique=_IDEMPOTENCY_RACE)
+    except BankError as refusal:
+        TRANSFERS.labels(kind, refusal.code).inc()
+        log.info(f"{kind}.refused", code=refusal.code, initiator_id=initiator_id, amount=amount)
+        raise
+    outcome = "replayed" if result.replayed else "ok"
+    TRANSFERS.labels(kind, outcome).inc()
+    if not result.replayed:
+        TRANSFERRED.labels(result.transfer.currency).inc(amount)
+    log.info(
+        f"{kind}.{outcome}",
+        transfer_id=result.transfer.id,
+        initiator_id=initiator_id,
+        amount=amount,
+        currency=result.transfer.currency,
+    )
+    return result
+
+
+def _request_hash(kind: str, source: str, destination: str, amount: int, memo: str) -> str:
+    canonical = json.dumps([kind, source, destination, amount, memo], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

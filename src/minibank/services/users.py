@@ -1,0 +1,128 @@
+"""Users: creating them, finding them, roles."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..db import Database
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..models import users, utcnow
+from ..security.passwords import check_password_policy, hash_password
+from . import audit
+
+EMAIL_MAX = 254
+NAME_MAX = 100
+# Deliberately loose: one @, no spaces, a dot in the domain. Real proof is a sent e-mail.
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]+")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user as the rest of the bank sees one (never the password hash)."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    status: str
+    token_version: int
+    created_at: datetime
+
+
+_COLUMNS = [getattr(users.c, name) for name in User.__slots__]
+
+
+class EmailTaken(Conflict):
+    """An account with this e-mail address already exists."""
+
+    code = "email_taken"
+    field = "email"
+
+
+def normalize_email(email: object) -> str:
+    """Lower-case and trim an e-mail address, or refuse one that does not look like one."""
+    if not isinstance(email, str):
+        raise InvalidInput("Enter an e-mail address.", field="email")
+    email = email.strip().lower()
+    if len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email):
+        raise InvalidInput("Enter a valid e-mail address.", field="email")
+    return email
+
+
+def check_name(name: object) -> str:
+    """A trimmed display name of 1 to 100 printable characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("Enter your name.", field="name")
+    name = name.strip()
+    if len(name) > NAME_MAX or any(ch < " " or ch == "\x7f" for ch in name):
+        raise InvalidInput(f"Names are at most {NAME_MAX} printable characters.", field="name")
+    return name
+
+
+def create_user(
+    db: Database,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "customer",
+    client_ip: str | None = None,
+) -> User:
+    """Register a user; the e-mail must be new (case-insensitively)."""
+    email = normalize_email(email)
+    name = check_name(name)
+    password_hash = hash_password(check_password_policy(password))
+    if role not in ("customer", "admin"):
+        raise InvalidInput("Unknown role.", field="role")
+
+    def work(conn: Connection) -> User:
+        row = conn.execute(
+            insert(users)
+            .values(email=email, name=name, password_hash=password_hash, role=role, created_at=utcnow())
+            .returning(*_COLUMNS)
+        ).one()
+        audit.record(conn, event="user.registered", actor_id=row.id, object=f"user:{row.id}", client_ip=client_ip)
+        return User(**row._asdict())
+
+    try:
+        return db.write(work)
+    except IntegrityError as error:
+        # The unique index is the only reliable check: two sign-ups can race.
+        if "uq_users_email" in str(error.orig) or "users.email" in str(error.orig):
+            raise EmailTaken() from None
+        raise
+
+
+def get_by_email(db: Database, *, email: str) -> User:
+    """One user by e-mail address (any case)."""
+    try:
+        email = normalize_email(email)
+    except InvalidInput:
+        raise NotFound("No such user.") from None
+    row = db.read(lambda conn: conn.execute(select(*_COLUMNS).where(users.c.email == email)).first())
+    if row is None:
+        raise NotFound("No such user.")
+    return User(**row._asdict())
+
+
+def get(db: Database, *, user_id: int) -> User:
+    """One user by id."""
+    row = db.read(lambda conn: conn.execute(select(*_COLUMNS).where(users.c.id == user_id)).first())
+    if row is None:
+        raise NotFound("No such user.")
+    return User(**row._asdict())
+
+
+def set_role(db: Database, *, email: str, role: str, actor_id: int | None = None) -> User:
+    """Give a user the role ``customer`` or ``admin``."""
+    user = get_by_email(db, email=email)
+
+    def work(conn: Connection) -> None:
+        conn.execute(update(users).where(users.c.id == user.id).values(role=role))
+        audit.record(conn, event="admin.role_changed", actor_id=actor_id, object=f"user:{user.id}", details={"role": role})
+
+    db.write(work)
+    return get(db, user_id=user.id)
