@@ -138,6 +138,6 @@ def close_account(db: Database, *, number: str, owner_id: int, client_ip: str | 
             raise InvalidInput("Move the money out before closing the account.", field="number")
         conn.execute(update(accounts).where(accounts.c.id == row.id).values(status="closed"))
         audit.record(conn, event="account.closed", actor_id=owner_id, object=number, client_ip=client_ip)
-        return _row_to_account(row._replace(status="closed"))
+        return Account(**{**row._asdict(), "status": "closed"})
 
     return db.write(work)

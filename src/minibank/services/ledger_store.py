@@ -88,7 +88,8 @@ def find_by_key(conn: Connection, initiator_id: int | None, key: str) -> tuple[i
 
 def sent_since(conn: Connection, initiator_id: int, since: datetime) -> int:
     """Total a customer has transferred out since ``since``."""
-    return conn.execute(_SENT_SINCE, {"initiator": initiator_id, "since": since}).scalar_one()
+    # PostgreSQL sums BIGINT into NUMERIC; money stays an int in Python.
+    return int(conn.execute(_SENT_SINCE, {"initiator": initiator_id, "since": since}).scalar_one())
 
 
 def record_transfer(
