@@ -13,7 +13,10 @@ def default_workers() -> int:
 def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Serve the app until stopped."""
     if not app.config["PRODUCTION"]:
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Werkzeug directly: Flask's app.run() refuses to start from inside a CLI command.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True)
         return
     from gunicorn.app.base import BaseApplication
 
