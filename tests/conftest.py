@@ -16,6 +16,7 @@ from .support.databases import (  # noqa: F401  (fixtures, re-exported for pytes
     sqlite_url,
 )
 from .support.factories import Factory
+from .support.http import Auth
 
 
 @pytest.fixture
@@ -37,6 +38,12 @@ def db(app):
 def client(app):
     """Flask's test client."""
     return app.test_client()
+
+
+@pytest.fixture
+def auth(client):
+    """Log in and out through the real pages and API."""
+    return Auth(client)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 
@@ -13,13 +14,38 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(dict(os.environ), app.instance_path))
     if config:
         app.config.update(config)
+    _harden_session_cookie(app)
+    if app.config["PROXY_COUNT"]:
+        # Trust X-Forwarded-For only from the configured number of proxies in front.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
-    from . import cli
-    from .extensions import db
+    from . import api, cli, errors, extensions, web
     from .ops import health, logging
+    from .security import headers, passwords
 
     logging.init_app(app)
-    db.init_app(app)
+    passwords.configure(
+        memory_kib=app.config["ARGON2_MEMORY_KIB"],
+        time_cost=app.config["ARGON2_TIME_COST"],
+        parallelism=app.config["ARGON2_PARALLELISM"],
+    )
+    extensions.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
     cli.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.docs_bp)
     return app
+
+
+def _harden_session_cookie(app: Flask) -> None:
+    production = app.config["PRODUCTION"]
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-session" if production else "session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; the session is short
+    )

@@ -12,6 +12,7 @@ from .domain.errors import InvalidAmount
 from .domain.money import parse_amount
 
 MIN_SECRET_BYTES = 32
+DEFAULT_LOCKOUT = "5 per 5 minutes; 10 per hour; 20 per day"
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -41,7 +42,13 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "RATELIMIT_DEFAULT": _limit(environ, "MINIBANK_RATELIMIT_DEFAULT", "300 per minute"),
         "RATELIMIT_LOGIN": _limit(environ, "MINIBANK_RATELIMIT_LOGIN", "5 per minute"),
         "RATELIMIT_TRANSFER": _limit(environ, "MINIBANK_RATELIMIT_TRANSFER", "60 per minute"),
+        "LOGIN_LOCKOUT": _limit(environ, "MINIBANK_LOGIN_LOCKOUT", DEFAULT_LOCKOUT),
         "TOKEN_TTL": _int(environ, "MINIBANK_TOKEN_TTL", 900, low=30, high=86400),
+        "SESSION_MAX_AGE": _int(environ, "MINIBANK_SESSION_MAX_AGE", 12 * 3600, low=60, high=7 * 86400),
+        "MAX_CONTENT_LENGTH": _int(environ, "MINIBANK_MAX_BODY_BYTES", 64 * 1024, low=1024, high=10 * 2**20),
+        "ARGON2_MEMORY_KIB": _int(environ, "MINIBANK_ARGON2_MEMORY_KIB", 19 * 1024, low=19 * 1024, high=2**21),
+        "ARGON2_TIME_COST": _int(environ, "MINIBANK_ARGON2_TIME_COST", 2, low=2, high=20),
+        "ARGON2_PARALLELISM": _int(environ, "MINIBANK_ARGON2_PARALLELISM", 1, low=1, high=16),
         "PROXY_COUNT": _int(environ, "MINIBANK_PROXY_COUNT", 0, low=0, high=10),
         "METRICS_ALLOW": environ.get("MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
         "DB_POOL_SIZE": _int(environ, "MINIBANK_DB_POOL_SIZE", 5, low=1, high=200),

@@ -167,3 +167,12 @@ audit_events = Table(
     Column("hash", String(64), nullable=True),
 )
 
+
+revoked_tokens = Table(
+    "revoked_tokens",
+    metadata,
+    Column("jti", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+Index("ix_revoked_tokens_expires_at", revoked_tokens.c.expires_at)

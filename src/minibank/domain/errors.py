@@ -96,6 +96,20 @@ class IdempotencyKeyReused(BankError):
     status = 409
 
 
+class Unauthenticated(BankError):
+    """Authentication is required: send a valid, unexpired access token."""
+
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(BankError):
+    """Your role does not allow this."""
+
+    code = "forbidden"
+    status = 403
+
+
 class Conflict(BankError):
     """The request conflicts with the current state."""
 

@@ -30,23 +30,29 @@ def make_hasher(
 _hasher = make_hasher()
 
 
-def hash_password(password: str, hasher: PasswordHasher = _hasher) -> str:
+def configure(*, memory_kib: int, time_cost: int, parallelism: int) -> None:
+    """Set the cost of new hashes; older hashes are upgraded at their owner's next login."""
+    global _hasher
+    _hasher = make_hasher(memory_kib, time_cost, parallelism)
+
+
+def hash_password(password: str) -> str:
     """The argon2id hash of a password, in PHC string form."""
-    return hasher.hash(password)
+    return _hasher.hash(password)
 
 
-def verify_password(stored_hash: str, password: str, hasher: PasswordHasher = _hasher) -> bool:
+def verify_password(stored_hash: str, password: str) -> bool:
     """True when the password matches the stored hash."""
     try:
-        return hasher.verify(stored_hash, password)
+        return _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(stored_hash: str, hasher: PasswordHasher = _hasher) -> bool:
+def needs_rehash(stored_hash: str) -> bool:
     """True when the hash was made with other parameters than the configured ones."""
     try:
-        return hasher.check_needs_rehash(stored_hash)
+        return _hasher.check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True
 

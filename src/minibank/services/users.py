@@ -32,7 +32,12 @@ class User:
     created_at: datetime
 
 
-_COLUMNS = [getattr(users.c, name) for name in User.__slots__]
+USER_COLUMNS = [getattr(users.c, name) for name in User.__slots__]
+
+
+def user_from_row(row) -> User:
+    """Build a User from any row that has the user columns (and perhaps more)."""
+    return User(**{name: getattr(row, name) for name in User.__slots__})
 
 
 class EmailTaken(Conflict):
@@ -82,10 +87,10 @@ def create_user(
         row = conn.execute(
             insert(users)
             .values(email=email, name=name, password_hash=password_hash, role=role, created_at=utcnow())
-            .returning(*_COLUMNS)
+            .returning(*USER_COLUMNS)
         ).one()
         audit.record(conn, event="user.registered", actor_id=row.id, object=f"user:{row.id}", client_ip=client_ip)
-        return User(**row._asdict())
+        return user_from_row(row)
 
     try:
         return db.write(work)
@@ -102,18 +107,18 @@ def get_by_email(db: Database, *, email: str) -> User:
         email = normalize_email(email)
     except InvalidInput:
         raise NotFound("No such user.") from None
-    row = db.read(lambda conn: conn.execute(select(*_COLUMNS).where(users.c.email == email)).first())
+    row = db.read(lambda conn: conn.execute(select(*USER_COLUMNS).where(users.c.email == email)).first())
     if row is None:
         raise NotFound("No such user.")
-    return User(**row._asdict())
+    return user_from_row(row)
 
 
 def get(db: Database, *, user_id: int) -> User:
     """One user by id."""
-    row = db.read(lambda conn: conn.execute(select(*_COLUMNS).where(users.c.id == user_id)).first())
+    row = db.read(lambda conn: conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id)).first())
     if row is None:
         raise NotFound("No such user.")
-    return User(**row._asdict())
+    return user_from_row(row)
 
 
 def set_role(db: Database, *, email: str, role: str, actor_id: int | None = None) -> User:

@@ -1,0 +1,70 @@
+"""Strict JSON request bodies: JSON only, no duplicate keys, no NaN, known fields only."""
+
+import json
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from ..domain.errors import BankError
+
+
+class MalformedJson(BankError):
+    """The body is not valid JSON."""
+
+    code = "malformed_json"
+    status = 400
+
+
+class UnsupportedMediaType(BankError):
+    """Send the body as application/json."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
+class RequestInvalid(BankError):
+    """The request body is not valid."""
+
+    code = "validation_error"
+    status = 422
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("The request body is not valid; see errors.")
+        self.errors = errors
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs):
+    keys = [key for key, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise _DuplicateKey(sorted({k for k in keys if keys.count(k) > 1})[0])
+    return dict(pairs)
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(model: type[BaseModel]):
+    """The request body validated into ``model``, or a 4xx refusal that says why."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType()
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413 before this returns
+    try:
+        data = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except _DuplicateKey as duplicate:
+        raise MalformedJson(f"The key {str(duplicate)!r} appears more than once.") from None
+    except (ValueError, RecursionError):
+        raise MalformedJson() from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as invalid:
+        raise RequestInvalid(
+            [
+                {"field": ".".join(str(part) for part in error["loc"]) or "body", "code": error["type"], "message": error["msg"]}
+                for error in invalid.errors(include_url=False, include_input=False)
+            ]
+        ) from None

@@ -1,0 +1,119 @@
+"""One place that turns every error into a response: problem+json for the API, a page for people."""
+
+import structlog
+from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .domain.errors import BankError
+from .ops.metrics import RATE_LIMITED
+
+log = structlog.get_logger("minibank.errors")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Unprocessable request",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Service unavailable",
+}
+
+
+def wants_problem_json() -> bool:
+    """API paths answer in problem+json; everything else answers with a page."""
+    return request.path.startswith("/api/")
+
+
+def error_response(
+    status: int,
+    *,
+    code: str | None = None,
+    detail: str | None = None,
+    errors: list[dict] | None = None,
+    headers: dict | None = None,
+):
+    """Build the error response for the current request, in its front door's format."""
+    code = code or _HTTP_CODES.get(status, "error")
+    title = _TITLES.get(status, "Error")
+    detail = detail or title
+    if wants_problem_json():
+        body = {
+            "type": f"urn:minibank:problem:{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "request_id": g.get("request_id"),
+        }
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+    else:
+        response = make_response(render_template("error.html", status=status, title=title, detail=detail), status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = str(value)
+    return response
+
+
+def _bank_error(error: BankError):
+    headers = {}
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = error.retry_after
+    errors = getattr(error, "errors", None)
+    if errors is None and error.field:
+        errors = [{"field": error.field, "code": error.code, "message": error.detail}]
+    return error_response(error.status, code=error.code, detail=error.detail, errors=errors, headers=headers)
+
+
+def _rate_limited(error: RateLimitExceeded):
+    RATE_LIMITED.labels(request.endpoint or "unknown").inc()
+    # Flask-Limiter adds Retry-After in its after-request hook; this is the fallback.
+    return error_response(429, detail="Too many requests; please wait before trying again.", headers={"Retry-After": 60})
+
+
+def _csrf_error(error: CSRFError):
+    return error_response(400, code="csrf_failed", detail="The form expired or did not come from this site. Please try again.")
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    detail = None if status >= 500 else (error.description or None)
+    return error_response(status, detail=_TITLES.get(status) if status in (404, 405) else detail)
+
+
+def _unexpected(error: Exception):
+    log.exception("request.failed", error_type=type(error).__name__)
+    return error_response(500, detail="Something went wrong on our side. Nothing was changed; please try again.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers for every kind of error."""
+    app.register_error_handler(BankError, _bank_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,101 @@
+"""Access tokens: short-lived JWTs per RFC 8725, signed from a key ring with `kid`."""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "minibank"
+# Distinct audiences keep a browser-session token from working as an API token and back.
+AUDIENCE_API = "minibank:api"
+AUDIENCE_WEB = "minibank:web"
+# Explicit type (RFC 8725 section 3.11, RFC 9068): refuses other JWTs signed with the same key.
+TOKEN_TYPE = "at+jwt"
+REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "iss", "aud", "jti", "ver", "auth_time"]
+LEEWAY_SECONDS = 5
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or otherwise unacceptable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """The verified claims the bank relies on."""
+
+    user_id: int
+    jti: str
+    version: int
+    issued_at: int
+    expires_at: int
+    auth_time: int
+
+
+def issue(
+    *,
+    user_id: int,
+    token_version: int,
+    keys: list[tuple[str, str]],
+    ttl: int,
+    audience: str,
+    auth_time: int | None = None,
+    now: int | None = None,
+) -> tuple[str, Claims]:
+    """Sign a new token with the first key of the ring; ``auth_time`` carries the login time."""
+    now = int(time.time()) if now is None else now
+    kid, key = keys[0]
+    claims = Claims(user_id, secrets.token_urlsafe(16), token_version, now, now + ttl, auth_time or now)
+    payload = {
+        "sub": str(user_id),
+        "iat": now,
+        "nbf": now,
+        "exp": claims.expires_at,
+        "iss": ISSUER,
+        "aud": audience,
+        "jti": claims.jti,
+        "ver": token_version,
+        "auth_time": claims.auth_time,
+    }
+    token = jwt.encode(payload, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TOKEN_TYPE})
+    return token, claims
+
+
+def verify(token: str, *, keys: list[tuple[str, str]], audience: str) -> Claims:
+    """Check signature, algorithm, type, issuer, audience and times; return the claims."""
+    try:
+        header = jwt.get_unverified_header(token)
+        ring = dict(keys)
+        kid = header.get("kid")
+        if header.get("typ") != TOKEN_TYPE or not isinstance(kid, str) or kid not in ring:
+            raise InvalidToken("unknown key or token type")
+        # The algorithm is pinned: the header's "alg" is never trusted (no "none", no RS/HS confusion).
+        payload = jwt.decode(
+            token,
+            ring[kid],
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=ISSUER,
+            leeway=LEEWAY_SECONDS,
+            options={"require": REQUIRED_CLAIMS, "strict_aud": True},
+        )
+        return Claims(
+            user_id=_positive_int(payload["sub"]),
+            jti=str(payload["jti"]),
+            version=_positive_int(payload["ver"], allow_zero=True),
+            issued_at=int(payload["iat"]),
+            expires_at=int(payload["exp"]),
+            auth_time=int(payload["auth_time"]),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
+        raise InvalidToken(str(error)) from None
+
+
+def _positive_int(value, *, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError("not an integer")
+    number = int(value)
+    if number < 0 or (number == 0 and not allow_zero) or number > 2**63 - 1:
+        raise ValueError("out of range")
+    return number

@@ -1,0 +1,156 @@
+"""Logging in and out, changing passwords, disabling users, and checking sessions."""
+
+from datetime import datetime, timezone
+from functools import cache
+
+from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..db import Database
+from ..domain.errors import BankError, NotFound
+from ..models import revoked_tokens, users
+from ..ops.metrics import LOGIN_FAILURES
+from ..security import passwords
+from ..security.throttle import LoginThrottle
+from ..security.tokens import Claims
+from . import audit
+from .users import USER_COLUMNS, User, get, normalize_email, user_from_row
+
+
+class InvalidCredentials(BankError):
+    """The e-mail address or password is incorrect."""
+
+    code = "invalid_credentials"
+    status = 401
+
+
+class LoginThrottled(BankError):
+    """Too many failed attempts; try again later."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__()
+        self.retry_after = retry_after
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against for unknown e-mails so that they take as long as known ones.
+    return passwords.hash_password("no such user; constant-time filler")
+
+
+def authenticate(
+    db: Database, throttle: LoginThrottle, *, email: object, password: object, client_ip: str | None = None
+) -> User:
+    """Return the user for a correct e-mail and password; otherwise one indistinguishable refusal."""
+    email_text = email.strip().lower() if isinstance(email, str) else ""
+    wait = throttle.retry_after(email_text)
+    if wait is not None:
+        raise LoginThrottled(wait)
+    row = _find_credentials(db, email_text)
+    password_ok = isinstance(password, str) and passwords.verify_password(
+        row.password_hash if row else _dummy_hash(), password
+    )
+    if row is None or not password_ok or row.status != "active":
+        throttle.failed(email_text)
+        LOGIN_FAILURES.inc()
+        locked = throttle.retry_after(email_text) is not None
+        _record(db, "login.failed", row.id if row else None, client_ip, {"locked": locked}, outcome="failure")
+        raise InvalidCredentials()
+    throttle.succeeded(email_text)
+    if passwords.needs_rehash(row.password_hash):
+        _set_password_hash(db, row.id, passwords.hash_password(password))
+    _record(db, "login.succeeded", row.id, client_ip)
+    return user_from_row(row)
+
+
+def _find_credentials(db: Database, email: str):
+    try:
+        email = normalize_email(email)
+    except BankError:
+        return None
+    query = select(*USER_COLUMNS, users.c.password_hash).where(users.c.email == email)
+    return db.read(lambda conn: conn.execute(query).first())
+
+
+def _set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
+    db.write(lambda conn: conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash)))
+
+
+def _record(db: Database, event: str, actor_id, client_ip, details=None, outcome: str = "success") -> None:
+    db.write(
+        lambda conn: audit.record(
+            conn, event=event, actor_id=actor_id, object=f"user:{actor_id}" if actor_id else None,
+            client_ip=client_ip, details=details, outcome=outcome,
+        )
+    )
+
+
+def session_user(db: Database, claims: Claims) -> User | None:
+    """The active user a verified token speaks for, or None if revoked, outdated or disabled."""
+    revoked = exists().where(revoked_tokens.c.jti == claims.jti)
+    query = select(*USER_COLUMNS, revoked.label("revoked")).where(users.c.id == claims.user_id)
+    row = db.read(lambda conn: conn.execute(query).first())
+    if row is None or row.revoked or row.status != "active" or row.token_version != claims.version:
+        return None
+    return user_from_row(row)
+
+
+def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> None:
+    """Revoke one token (logout): every worker and host refuses it from now on."""
+
+    def work(conn: Connection) -> None:
+        conn.execute(
+            insert(revoked_tokens).values(
+                jti=claims.jti,
+                user_id=claims.user_id,
+                expires_at=datetime.fromtimestamp(claims.expires_at, timezone.utc),
+            )
+        )
+        audit.record(conn, event="token.revoked", actor_id=claims.user_id, object=f"user:{claims.user_id}", client_ip=client_ip)
+
+    try:
+        db.write(work)
+    except IntegrityError:
+        pass  # already revoked: revoking twice is the same as once
+
+
+def change_password(
+    db: Database, *, user_id: int, current_password: object, new_password: object, client_ip: str | None = None
+) -> User:
+    """Replace the password after checking the current one; every existing token stops working."""
+    row = db.read(lambda conn: conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).first())
+    if row is None:
+        raise NotFound("No such user.")
+    if not isinstance(current_password, str) or not passwords.verify_password(row.password_hash, current_password):
+        raise InvalidCredentials("The current password is incorrect.", field="current_password")
+    new_hash = passwords.hash_password(passwords.check_password_policy(new_password, field="new_password"))
+
+    def work(conn: Connection) -> None:
+        conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(password_hash=new_hash, token_version=users.c.token_version + 1)
+        )
+        audit.record(conn, event="password.changed", actor_id=user_id, object=f"user:{user_id}", client_ip=client_ip)
+
+    db.write(work)
+    return get(db, user_id=user_id)
+
+
+def set_status(db: Database, *, user_id: int, status: str, actor_id: int | None, client_ip: str | None = None) -> None:
+    """Disable or re-enable a user; disabling revokes every token the user holds."""
+    if status not in ("active", "disabled"):
+        raise BankError("Unknown status.")
+
+    def work(conn: Connection) -> None:
+        done = conn.execute(
+            update(users).where(users.c.id == user_id).values(status=status, token_version=users.c.token_version + 1)
+        ).rowcount
+        if not done:
+            raise NotFound("No such user.")
+        audit.record(conn, event=f"admin.user_{status}", actor_id=actor_id, object=f"user:{user_id}", client_ip=client_ip)
+
+    db.write(work)

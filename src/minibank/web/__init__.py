@@ -1,0 +1,11 @@
+"""The server-rendered pages, for people in a browser."""
+
+from flask import Blueprint
+
+from ..security import session
+
+bp = Blueprint("web", __name__)
+bp.before_request(session.load)
+bp.after_request(session.renew_if_due)
+
+from . import auth, filters, pages  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,118 @@
+"""Login, registration, logout and password change pages."""
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from ..domain.errors import BankError
+from ..extensions import db, email_limit_key, limiter, login_limit, login_throttle
+from ..security import session
+from ..security.guards import current_user
+from ..services import auth, users
+from . import bp
+from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
+from .guard import login_required
+
+
+def form_email_key() -> str:
+    """Rate-limit key: the e-mail typed in the form."""
+    return email_limit_key(request.form.get("email"))
+
+
+def _exempt_get() -> bool:
+    return request.method == "GET"
+
+
+def see_other(endpoint: str, **values):
+    """Post/redirect/get: 303 so that a reload never re-sends the form."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def show_refusal(form, refusal: BankError) -> None:
+    """Put a service refusal next to its field, or above the form."""
+    field = getattr(form, refusal.field, None) if refusal.field else None
+    if field is not None:
+        field.errors = [*field.errors, refusal.detail]
+    else:
+        form.form_errors.append(refusal.detail)
+
+
+@bp.route("/", methods=["GET"])
+def index():
+    """The login page for visitors; the dashboard for customers."""
+    if current_user() is not None:
+        return see_other("web.dashboard")
+    return render_template("login.html", form=LoginForm())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, exempt_when=_exempt_get)
+def login():
+    """Check the credentials and start a fresh session."""
+    form = LoginForm()
+    if request.method == "GET":
+        return redirect(url_for("web.index"))
+    if not form.validate_on_submit():
+        return render_template("login.html", form=form), 400
+    try:
+        user = auth.authenticate(db, login_throttle(), email=form.email.data, password=form.password.data,
+                                 client_ip=request.remote_addr)
+    except auth.InvalidCredentials as refusal:
+        form.form_errors.append(refusal.detail)
+        return render_template("login.html", form=form), 401
+    except auth.LoginThrottled as refusal:
+        form.form_errors.append("Too many failed attempts for this e-mail address. Please wait and try again.")
+        return render_template("login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
+    response = see_other("web.dashboard")
+    session.start(response, user)
+    return response
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(login_limit, exempt_when=_exempt_get)
+@limiter.limit(login_limit, key_func=form_email_key, exempt_when=_exempt_get)
+def register():
+    """Open a customer login, then log straight in."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(db, email=form.email.data, name=form.name.data, password=form.password.data,
+                                     client_ip=request.remote_addr)
+        except BankError as refusal:
+            show_refusal(form, refusal)
+        else:
+            response = see_other("web.dashboard")
+            session.start(response, user)
+            flash("Welcome to miniBank. Open your first account to get started.", "success")
+            return response
+    status = 422 if request.method == "POST" else 200
+    return render_template("register.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session: the token is revoked at once (POST with a CSRF token only)."""
+    ButtonForm().validate_on_submit()  # CSRFProtect has already refused a missing or foreign token
+    response = see_other("web.index")
+    session.end(response)
+    g.logged_out = True
+    flash("You have been logged out.", "info")
+    return response
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; every other session ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = auth.change_password(db, user_id=current_user().id, current_password=form.current_password.data,
+                                        new_password=form.new_password.data, client_ip=request.remote_addr)
+        except BankError as refusal:
+            show_refusal(form, refusal)
+        else:
+            response = see_other("web.dashboard")
+            session.start(response, user)  # this session continues with a token of the new version
+            flash("Your password has been changed. Other sessions have been logged out.", "success")
+            return response
+    status = 422 if request.method == "POST" else 200
+    return render_template("password.html", form=form), status
