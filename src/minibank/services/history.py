@@ -1,0 +1,105 @@
+"""An account's history: its entries newest first, in keyset pages that stay stable as money moves."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, text
+
+from ..db import Database
+from ..domain.errors import InvalidInput
+from ..models import UTCDateTime
+from .accounts import Account, get_by_number
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+# Entries of one account commit in id order (each holds the account's lock), so
+# "id below the cursor" never skips or repeats a row between pages.
+_PAGE = text(
+    "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, c.number AS counterparty "
+    "FROM entries e JOIN transfers t ON t.id = e.transfer_id "
+    "JOIN accounts c ON c.id = CASE WHEN t.source_id = e.account_id THEN t.destination_id ELSE t.source_id END "
+    "WHERE e.account_id = :account AND e.id < :before AND e.created_at >= :since AND e.created_at < :until "
+    "ORDER BY e.id DESC LIMIT :limit"
+).bindparams(bindparam("since", type_=UTCDateTime), bindparam("until", type_=UTCDateTime)).columns(
+    created_at=UTCDateTime
+)
+_NO_CURSOR = 2**63 - 1
+_EARLIEST = datetime(1970, 1, 1).astimezone()
+_LATEST = datetime(9999, 1, 1).astimezone()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One movement on an account: signed amount and the balance it left."""
+
+    id: int
+    transfer_id: int
+    amount: int
+    balance_after: int
+    created_at: datetime
+    memo: str
+    kind: str
+    counterparty: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """A page of history and the cursor of the next one (None at the end)."""
+
+    account: Account
+    items: list[HistoryItem]
+    next_cursor: str | None
+
+
+def encode_cursor(entry_id: int) -> str:
+    """An opaque cursor for the page after ``entry_id``."""
+    return base64.urlsafe_b64encode(f"e{entry_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The entry id a cursor points below; refuse anything the bank did not make."""
+    if not cursor:
+        return _NO_CURSOR
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        entry_id = int(raw[1:]) if raw[:1] == "e" and raw[1:].isascii() and raw[1:].isdigit() else -1
+        if not 0 < entry_id < _NO_CURSOR or encode_cursor(entry_id) != cursor:
+            raise ValueError  # only the exact text the bank issued is a cursor
+        return entry_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not valid.", field="cursor") from None
+
+
+def page(
+    db: Database,
+    *,
+    number: str,
+    owner_id: int | None,
+    limit: int = DEFAULT_PAGE,
+    cursor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> HistoryPage:
+    """One page of the account's movements, newest first; another owner's account is NotFound."""
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"The page size must be between 1 and {MAX_PAGE}.", field="limit")
+    account = get_by_number(db, number=number, owner_id=owner_id)
+    before = decode_cursor(cursor)
+    params = {
+        "account": account.id,
+        "before": before,
+        "since": since or _EARLIEST,
+        "until": until or _LATEST,
+        "limit": limit + 1,
+    }
+    rows = db.read(lambda conn: _rows(conn, params))
+    items = [HistoryItem(**row._asdict()) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+    return HistoryPage(account, items, next_cursor)
+
+
+def _rows(conn: Connection, params: dict) -> list:
+    return conn.execute(_PAGE, params).all()
