@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     cli.init_app(app)
+    extensions.limiter.exempt(health.bp)  # load balancers poll these
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)

@@ -191,3 +191,7 @@ def init_app(app) -> None:
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
 def main():
     """miniBank operator commands."""
+
+
+if __name__ == "__main__":
+    main()

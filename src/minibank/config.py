@@ -35,6 +35,7 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         or f"sqlite:///{Path(instance_path) / 'minibank.db'}",
         "JWT_KEYS": _jwt_keys(environ.get("MINIBANK_JWT_KEYS"), secret, production),
         "REDIS_URL": environ.get("MINIBANK_REDIS_URL") or None,
+        "RATELIMIT_KEY_PREFIX": environ.get("MINIBANK_REDIS_PREFIX", "minibank"),
         "CURRENCY": _currency(environ.get("MINIBANK_CURRENCY", "USD")),
         "TRANSFER_MAX": _amount(environ, "MINIBANK_TRANSFER_MAX", "10000.00"),
         "DAILY_TRANSFER_MAX": _amount(environ, "MINIBANK_DAILY_TRANSFER_MAX", "50000.00"),

@@ -1,5 +1,8 @@
 """One place that turns every error into a response: problem+json for the API, a page for people."""
 
+import math
+import time
+
 import structlog
 from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
@@ -7,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .domain.errors import BankError
+from .extensions import limiter
 from .ops.metrics import RATE_LIMITED
 
 log = structlog.get_logger("minibank.errors")
@@ -91,8 +95,9 @@ def _bank_error(error: BankError):
 
 def _rate_limited(error: RateLimitExceeded):
     RATE_LIMITED.labels(request.endpoint or "unknown").inc()
-    # Flask-Limiter adds Retry-After in its after-request hook; this is the fallback.
-    return error_response(429, detail="Too many requests; please wait before trying again.", headers={"Retry-After": 60})
+    breached = limiter.current_limit
+    wait = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
+    return error_response(429, detail="Too many requests; please wait before trying again.", headers={"Retry-After": wait})
 
 
 def _csrf_error(error: CSRFError):

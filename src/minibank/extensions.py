@@ -19,21 +19,29 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=client_address, headers_enabled=True)
+# Flask-Limiter's own headers would put Retry-After on every response; the error
+# handler sets it on 429s only.
+limiter = Limiter(
+    key_func=client_address,
+    headers_enabled=False,
+    # A callable, read per request, so the limit always follows the running app's settings.
+    default_limits=[lambda: current_app.config["RATELIMIT_DEFAULT"]],
+)
 
 
 def init_app(app: Flask) -> None:
     """Bind every extension to the app's settings."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "minibank")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     # The lockout is account protection, not a request limit: it stays on even when
     # MINIBANK_RATELIMIT_ENABLED=false, in the same storage (memory or Redis).
     storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-    app.extensions["minibank.login_throttle"] = LoginThrottle(storage, app.config["LOGIN_LOCKOUT"])
+    app.extensions["minibank.login_throttle"] = LoginThrottle(
+        storage, app.config["LOGIN_LOCKOUT"], namespace=app.config["RATELIMIT_KEY_PREFIX"]
+    )
 
 
 def login_throttle() -> LoginThrottle:
@@ -46,7 +54,23 @@ def login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
-def email_limit_key(email: object) -> str:
-    """Rate-limit key for an e-mail address (hashed: addresses never sit in Redis in the clear)."""
+def request_email_key() -> str:
+    """Rate-limit key: the e-mail address in the form or JSON body, hashed (never in Redis in the clear)."""
+    email = request.form.get("email")
+    if email is None and request.is_json:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
     text = email.strip().lower() if isinstance(email, str) else ""
     return "email:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _is_get() -> bool:
+    return request.method == "GET"
+
+
+def login_limits(scope: str):
+    """Decorate a login or registration view, web or API: one counter per address and one per
+    e-mail, shared by both front doors."""
+    by_address = limiter.shared_limit(login_limit, scope=scope, exempt_when=_is_get)
+    by_email = limiter.shared_limit(login_limit, scope=f"{scope}-email", key_func=request_email_key, exempt_when=_is_get)
+    return lambda view: by_address(by_email(view))

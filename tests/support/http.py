@@ -7,9 +7,9 @@ from .factories import PASSWORD
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client, path: str = "/") -> str:
+def csrf_token(client, path: str = "/", **request_options) -> str:
     """The CSRF token from a form on ``path``."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, **request_options).get_data(as_text=True)
     match = _CSRF.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

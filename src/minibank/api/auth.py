@@ -2,7 +2,7 @@
 
 from flask import current_app, g, request
 
-from ..extensions import db, email_limit_key, limiter, login_limit, login_throttle
+from ..extensions import db, login_limits, login_throttle
 from ..security import tokens
 from ..security.guards import current_user, require_user
 from ..services import auth, users
@@ -10,12 +10,6 @@ from . import bp
 from .body import parse_json
 from .registry import PROBLEM, operation
 from .schemas import RegisterIn, TokenIn, TokenOut, UserOut
-
-
-def email_key() -> str:
-    """Rate-limit key: the e-mail address in the body, so one address cannot be hammered from many hosts."""
-    body = request.get_json(silent=True) if request.is_json else None
-    return email_limit_key(body.get("email") if isinstance(body, dict) else None)
 
 
 def user_out(user) -> dict:
@@ -27,8 +21,7 @@ def user_out(user) -> dict:
 
 @operation(bp, "POST", "/auth/register", summary="Register a customer", body=RegisterIn, auth=False, tag="auth",
            responses={201: UserOut, 400: PROBLEM, 409: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM})
-@limiter.limit(login_limit)
-@limiter.limit(login_limit, key_func=email_key)
+@login_limits("register")
 def register():
     """Create a customer login; the e-mail must be new."""
     data = parse_json(RegisterIn)
@@ -38,7 +31,7 @@ def register():
 
 @operation(bp, "POST", "/auth/token", summary="Get an access token", body=TokenIn, auth=False, tag="auth",
            responses={200: TokenOut, 400: PROBLEM, 401: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM})
-@limiter.limit(login_limit)
+@login_limits("login")
 def token():
     """Exchange e-mail and password for a short-lived Bearer token."""
     data = parse_json(TokenIn)

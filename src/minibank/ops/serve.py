@@ -3,6 +3,14 @@
 import os
 
 from flask import Flask
+from werkzeug.serving import WSGIRequestHandler
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler without the version banner in the Server header."""
+
+    server_version = "minibank"
+    sys_version = ""
 
 
 def default_workers() -> int:
@@ -16,7 +24,7 @@ def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int
         # Werkzeug directly: Flask's app.run() refuses to start from inside a CLI command.
         from werkzeug.serving import run_simple
 
-        run_simple(host, port, app, threaded=True)
+        run_simple(host, port, app, threaded=True, request_handler=QuietHandler)
         return
     from gunicorn.app.base import BaseApplication
 

@@ -15,5 +15,14 @@ def _common() -> frozenset[str]:
 
 
 def is_common(password: str) -> bool:
-    """True when the password, ignoring case, is on the common-password list."""
-    return password.lower() in _common()
+    """True when the password, ignoring case, is a listed one, a listed one repeated,
+    or a listed one with digits or symbols tacked on the end ("password2024!")."""
+    common = _common()
+    text = password.lower()
+    if text in common:
+        return True
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return text[:size] in common or size < 4
+    stem = text.rstrip("0123456789!@#$%^&*()_-+=.?~ ")
+    return len(stem) >= 4 and stem in common

@@ -20,9 +20,10 @@ DEFAULT_TIERS = "5 per 5 minutes; 10 per hour; 20 per day"
 class LoginThrottle:
     """Counts failed logins per e-mail (existing or not) and says how long to wait."""
 
-    def __init__(self, storage: Storage, tiers: str = DEFAULT_TIERS):
+    def __init__(self, storage: Storage, tiers: str = DEFAULT_TIERS, *, namespace: str = "minibank"):
         self._limiter = MovingWindowRateLimiter(storage)
         self._tiers = parse_many(tiers)
+        self._namespace = f"{namespace}:login-fail"
 
     @staticmethod
     def _key(email: str) -> str:
@@ -33,9 +34,9 @@ class LoginThrottle:
         """Seconds until another attempt is allowed, or None when one is allowed now."""
         key = self._key(email)
         waits = [
-            self._limiter.get_window_stats(tier, "login-fail", key).reset_time - time.time()
+            self._limiter.get_window_stats(tier, self._namespace, key).reset_time - time.time()
             for tier in self._tiers
-            if not self._limiter.test(tier, "login-fail", key)
+            if not self._limiter.test(tier, self._namespace, key)
         ]
         return max(1, math.ceil(max(waits))) if waits else None
 
@@ -43,10 +44,10 @@ class LoginThrottle:
         """Count one failed attempt against every tier."""
         key = self._key(email)
         for tier in self._tiers:
-            self._limiter.hit(tier, "login-fail", key)
+            self._limiter.hit(tier, self._namespace, key)
 
     def succeeded(self, email: str) -> None:
         """Forget the failures after a successful login."""
         key = self._key(email)
         for tier in self._tiers:
-            self._limiter.clear(tier, "login-fail", key)
+            self._limiter.clear(tier, self._namespace, key)

@@ -56,8 +56,10 @@ def authenticate(
     if row is None or not password_ok or row.status != "active":
         throttle.failed(email_text)
         LOGIN_FAILURES.inc()
-        locked = throttle.retry_after(email_text) is not None
-        _record(db, "login.failed", row.id if row else None, client_ip, {"locked": locked}, outcome="failure")
+        user_id = row.id if row else None
+        _record(db, "login.failed", user_id, client_ip, outcome="failure")
+        if throttle.retry_after(email_text) is not None:
+            _record(db, "login.lockout", user_id, client_ip, outcome="locked")
         raise InvalidCredentials()
     throttle.succeeded(email_text)
     if passwords.needs_rehash(row.password_hash):
@@ -79,11 +81,11 @@ def _set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
     db.write(lambda conn: conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash)))
 
 
-def _record(db: Database, event: str, actor_id, client_ip, details=None, outcome: str = "success") -> None:
+def _record(db: Database, event: str, actor_id, client_ip, outcome: str = "success") -> None:
     db.write(
         lambda conn: audit.record(
             conn, event=event, actor_id=actor_id, object=f"user:{actor_id}" if actor_id else None,
-            client_ip=client_ip, details=details, outcome=outcome,
+            client_ip=client_ip, outcome=outcome,
         )
     )
 

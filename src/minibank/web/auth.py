@@ -3,22 +3,13 @@
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..domain.errors import BankError
-from ..extensions import db, email_limit_key, limiter, login_limit, login_throttle
+from ..extensions import db, login_limits, login_throttle
 from ..security import session
 from ..security.guards import current_user
 from ..services import auth, users
 from . import bp
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
-
-
-def form_email_key() -> str:
-    """Rate-limit key: the e-mail typed in the form."""
-    return email_limit_key(request.form.get("email"))
-
-
-def _exempt_get() -> bool:
-    return request.method == "GET"
 
 
 def see_other(endpoint: str, **values):
@@ -44,7 +35,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, exempt_when=_exempt_get)
+@login_limits("login")
 def login():
     """Check the credentials and start a fresh session."""
     form = LoginForm()
@@ -67,8 +58,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(login_limit, exempt_when=_exempt_get)
-@limiter.limit(login_limit, key_func=form_email_key, exempt_when=_exempt_get)
+@login_limits("register")
 def register():
     """Open a customer login, then log straight in."""
     form = RegisterForm()

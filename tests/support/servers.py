@@ -1,0 +1,55 @@
+"""Real app servers in child processes, for tests that cross process boundaries."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers 200."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not come up")
+        time.sleep(0.1)
+
+
+@contextmanager
+def app_server(env: dict[str, str], *, args: tuple[str, ...] = (), log: Path | None = None):
+    """Run `minibank serve` with ``env`` on a free port; yields its base URL and stops it after."""
+    port = free_port()
+    full_env = {**os.environ, **env}
+    command = [sys.executable, "-m", "minibank.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    output = open(log, "ab") if log else subprocess.DEVNULL
+    process = subprocess.Popen(command, env=full_env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/healthz")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log:
+            output.close()
