@@ -1,15 +1,17 @@
 """Engines per dialect, one-transaction units of work, and retry on lock conflicts."""
 
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import psycopg
 import structlog
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .domain.errors import Busy
+from .domain.errors import Busy, OutcomeUnknown
 from .ops.metrics import DB_RETRIES
 
 T = TypeVar("T")
@@ -32,9 +34,9 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
-    )
+    # No pre-ping (a round trip per checkout): a dead connection fails the first
+    # statement instead, and write_raw retries only work that cannot have committed.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -62,20 +64,25 @@ def is_retryable(error: BaseException, unique: tuple[str, ...] = ()) -> bool:
 
     ``unique`` names unique constraints (or SQLite's "table.column" wording) whose
     violation means a concurrent writer won a race the next attempt will see.
+    Accepts SQLAlchemy's wrapped errors and the drivers' own.
     """
     if isinstance(error, RetryableConflict):
         return True
-    if isinstance(error, IntegrityError):
-        message = str(error.orig)
-        return any(name in message for name in unique)
-    if not isinstance(error, DBAPIError):
-        return False
-    orig = error.orig
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate is not None:
-        return sqlstate in _PG_RETRYABLE
-    message = str(orig).lower()
-    return "database is locked" in message or "database is busy" in message
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(orig, (sqlite3.IntegrityError, psycopg.IntegrityError)):
+        return any(name in str(orig) for name in unique)
+    if isinstance(orig, psycopg.Error):
+        return orig.sqlstate in _PG_RETRYABLE
+    if isinstance(orig, sqlite3.OperationalError):
+        message = str(orig).lower()
+        return "database is locked" in message or "database is busy" in message
+    return False
+
+
+def _is_disconnect(error: BaseException, driver_connection) -> bool:
+    if isinstance(error, psycopg.OperationalError):
+        return bool(driver_connection.broken or driver_connection.closed)
+    return False
 
 
 class Database:
@@ -122,6 +129,60 @@ class Database:
                 time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
         raise AssertionError("unreachable")
 
+    def write_raw(
+        self,
+        work: Callable[[object, str], T],
+        *,
+        attempts: int = MAX_ATTEMPTS,
+        retry_unique: tuple[str, ...] = (),
+    ) -> T:
+        """Like write(), but ``work(driver_connection, dialect)`` talks to psycopg or sqlite3 directly.
+
+        For the hot path only. A lost connection is retried only while nothing can have
+        committed; if it is lost during COMMIT the outcome is unknown and the caller is
+        told so (an idempotency key makes the retry safe).
+        """
+        dialect = self.dialect
+        for attempt in range(1, attempts + 1):
+            fairy = self.engine.raw_connection()
+            driver = fairy.driver_connection
+            committing = False
+            try:
+                if dialect == "sqlite":
+                    driver.execute("BEGIN IMMEDIATE")
+                result = work(driver, dialect)
+                committing = True
+                driver.commit()
+                return result
+            except BaseException as error:
+                if _is_disconnect(error, driver):
+                    fairy.invalidate()
+                    if committing:
+                        raise OutcomeUnknown() from error
+                    retry = True
+                else:
+                    _rollback(driver)
+                    retry = isinstance(error, Exception) and is_retryable(error, retry_unique)
+                if not retry:
+                    raise
+                DB_RETRIES.inc()
+                log.info("db.retry", attempt=attempt, error=type(error).__name__)
+                if attempt == attempts:
+                    raise Busy() from error
+            finally:
+                fairy.close()
+            time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
+        raise AssertionError("unreachable")
+
+    def read_raw(self, work: Callable[[object, str], T]) -> T:
+        """Run ``work(driver_connection, dialect)`` for reads on the hot path."""
+        fairy = self.engine.raw_connection()
+        try:
+            return work(fairy.driver_connection, self.dialect)
+        finally:
+            _rollback(fairy.driver_connection)
+            fairy.close()
+
     def read(self, work: Callable[[Connection], T], *, snapshot: bool = False) -> T:
         """Run ``work`` in one read transaction; ``snapshot`` makes every statement see the same data."""
         with self.engine.connect() as conn:
@@ -135,3 +196,9 @@ class Database:
         if self.engine is not None:
             self.engine.dispose()
 
+
+def _rollback(driver) -> None:
+    try:
+        driver.rollback()
+    except (psycopg.Error, sqlite3.Error):
+        pass  # the connection is already unusable; the pool discards it

@@ -117,6 +117,15 @@ class Conflict(BankError):
     status = 409
 
 
+class OutcomeUnknown(BankError):
+    """The connection to the ledger was lost while committing; the transfer may or may not
+    have happened. Retry with the same idempotency key to find out safely."""
+
+    code = "outcome_unknown"
+    status = 503
+    retry_after = 1
+
+
 class Busy(BankError):
     """The bank is busy; please try again in a moment."""
 

@@ -1,51 +1,18 @@
 """Every SQL statement of the money path, behind plain functions.
 
-Kept in one module so the hot path can be tuned per engine without touching
-the rule or the services. Plain SQL text: the ORM is not needed to move money.
+The hot path talks to the driver directly (psycopg or sqlite3) with as few statements
+as the engine allows: SQLAlchemy cost more CPU per transfer than everything else
+together. On PostgreSQL all writes of a transfer are one statement (data-modifying
+CTEs); SQLite runs in-process, so its statements are cheap and stay separate.
 """
 
+import json
+import re
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import Connection, bindparam, text
+from datetime import datetime, timezone
 
 from ..domain.transfers import AccountState
-from ..models import UTCDateTime, utcnow
-
-_ACCOUNT_COLUMNS = "id, number, owner_id, currency, status, kind, balance"
-_LOCK_ACCOUNTS = {
-    "postgresql": text(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number IN (:a, :b) ORDER BY id FOR UPDATE"
-    ),
-    # SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
-    "sqlite": text(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number IN (:a, :b)"),
-}
-_LOCK_USER = text("SELECT id FROM users WHERE id = :id FOR UPDATE")
-_FIND_KEY = text(
-    "SELECT id, request_hash FROM transfers WHERE initiator_id = :initiator AND idempotency_key = :key"
-)
-_SENT_SINCE = text(
-    "SELECT COALESCE(SUM(amount), 0) FROM transfers "
-    "WHERE initiator_id = :initiator AND kind = 'transfer' AND created_at > :since"
-).bindparams(bindparam("since", type_=UTCDateTime))
-_INSERT_TRANSFER = text(
-    "INSERT INTO transfers (kind, source_id, destination_id, amount, currency, memo, "
-    "initiator_id, idempotency_key, request_hash, created_at) "
-    "VALUES (:kind, :source, :destination, :amount, :currency, :memo, "
-    ":initiator, :key, :hash, :now) RETURNING id"
-).bindparams(bindparam("now", type_=UTCDateTime))
-_MOVE = text("UPDATE accounts SET balance = balance + :delta WHERE id = :id RETURNING balance")
-_INSERT_ENTRIES = text(
-    "INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES "
-    "(:transfer, :source, :debit, :source_after, :now), "
-    "(:transfer, :destination, :credit, :destination_after, :now)"
-).bindparams(bindparam("now", type_=UTCDateTime))
-_GET_TRANSFER = text(
-    "SELECT t.id, t.kind, s.number AS source, d.number AS destination, t.amount, t.currency, "
-    "t.memo, t.created_at, t.initiator_id, s.owner_id AS source_owner, d.owner_id AS destination_owner "
-    "FROM transfers t JOIN accounts s ON s.id = t.source_id JOIN accounts d ON d.id = t.destination_id "
-    "WHERE t.id = :id"
-).columns(created_at=UTCDateTime)
+from ..models import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,81 +32,179 @@ class TransferRecord:
     destination_owner: int | None
 
 
-def lock_user(conn: Connection, user_id: int) -> None:
-    """Serialise one customer's transfers so the rolling daily limit cannot be raced."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK_USER, {"id": user_id})
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the rule needs, read under the locks: both accounts, recent outgoing, a stored key."""
+
+    accounts: dict[str, AccountState]
+    sent_last_24h: int
+    stored: tuple[int, str] | None
 
 
-def lock_accounts(conn: Connection, a: str, b: str) -> dict[str, AccountState]:
-    """Lock both accounts (lowest id first) and return their state by number."""
-    rows = conn.execute(_LOCK_ACCOUNTS[conn.dialect.name], {"a": a, "b": b})
-    return {
-        row.number: AccountState(row.id, row.owner_id, row.currency, row.status, row.kind, row.balance)
-        for row in rows
-    }
+def _for(sql: str) -> dict[str, str]:
+    """The statement in each driver's parameter style (sqlite3 ``:name``, psycopg ``%(name)s``)."""
+    return {"sqlite": sql, "postgresql": re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", sql)}
 
 
-def find_by_key(conn: Connection, initiator_id: int | None, key: str) -> tuple[int, str] | None:
-    """The (transfer id, request hash) stored under an idempotency key, if any."""
-    row = conn.execute(_FIND_KEY, {"initiator": initiator_id, "key": key}).first()
-    return (row.id, row.request_hash) if row else None
+_ACCOUNT_COLUMNS = "id, number, owner_id, currency, status, kind, balance"
+_LOCK_ACCOUNTS = {
+    "postgresql": _for(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number IN (:a, :b) ORDER BY id FOR UPDATE"
+    )["postgresql"],
+    # SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
+    "sqlite": f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number IN (:a, :b)",
+}
+_LOCK_USER = _for("SELECT id FROM users WHERE id = :id FOR UPDATE")
+_FIND_KEY = _for(
+    "SELECT id, request_hash FROM transfers WHERE initiator_id = :initiator AND idempotency_key = :key"
+)
+_SENT_SINCE = _for(
+    "SELECT COALESCE(SUM(amount), 0) FROM transfers "
+    "WHERE initiator_id = :initiator AND kind = 'transfer' AND created_at > :since"
+)
+_GET_TRANSFER = _for(
+    "SELECT t.id, t.kind, s.number, d.number, t.amount, t.currency, t.memo, t.created_at, t.initiator_id, "
+    "s.owner_id, d.owner_id FROM transfers t JOIN accounts s ON s.id = t.source_id "
+    "JOIN accounts d ON d.id = t.destination_id WHERE t.id = :id"
+)
+_INSERT_TRANSFER = (
+    "INSERT INTO transfers (kind, source_id, destination_id, amount, currency, memo, initiator_id, "
+    "idempotency_key, request_hash, created_at) VALUES (:kind, :source, :destination, :amount, :currency, "
+    ":memo, :initiator, :key, :hash, :now)"
+)
+_INSERT_AUDIT = (
+    "INSERT INTO audit_events (created_at, actor_id, client_ip, event, object, outcome, details) "
+    "VALUES (:now, :initiator, :client_ip, :kind, :object, 'success', :details)"
+)
+# PostgreSQL: the transfer, both balance moves, both entries and the audit row in one statement.
+_WRITE_PG = _for(
+    f"WITH t AS ({_INSERT_TRANSFER} RETURNING id), "
+    "s AS (UPDATE accounts SET balance = balance - :amount WHERE id = :source RETURNING balance), "
+    "d AS (UPDATE accounts SET balance = balance + :amount WHERE id = :destination RETURNING balance), "
+    "e AS (INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) "
+    "SELECT t.id, :source, -:amount, s.balance, :now FROM t, s "
+    "UNION ALL SELECT t.id, :destination, :amount, d.balance, :now FROM t, d), "
+    "a AS (INSERT INTO audit_events (created_at, actor_id, client_ip, event, object, outcome, details) "
+    "SELECT :now, :initiator, :client_ip, :kind, 'transfer:' || t.id, 'success', :details FROM t) "
+    "SELECT t.id FROM t, s, d"
+)["postgresql"]
+_SQLITE_WRITES = (
+    _INSERT_TRANSFER + " RETURNING id",
+    "UPDATE accounts SET balance = balance + :delta WHERE id = :id RETURNING balance",
+    "INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES "
+    "(:transfer, :source, :debit, :source_after, :now), (:transfer, :destination, :amount, :destination_after, :now)",
+    _INSERT_AUDIT,
+)
 
 
-def sent_since(conn: Connection, initiator_id: int, since: datetime) -> int:
-    """Total a customer has transferred out since ``since``."""
-    # PostgreSQL sums BIGINT into NUMERIC; money stays an int in Python.
-    return int(conn.execute(_SENT_SINCE, {"initiator": initiator_id, "since": since}).scalar_one())
+def _sqlite_time(moment: datetime) -> str:
+    # The text form SQLAlchemy's DateTime uses on SQLite, so cold paths read it back alike.
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def record_transfer(
-    conn: Connection,
+def _bind_time(dialect: str, moment: datetime):
+    return _sqlite_time(moment) if dialect == "sqlite" else moment
+
+
+def _read_time(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _one(conn, sql: str, params: dict):
+    cursor = conn.cursor()
+    cursor.execute(sql, params)
+    return cursor.fetchone()
+
+
+def read_for_move(
+    conn,
+    dialect: str,
+    *,
+    a: str,
+    b: str,
+    lock_user_id: int | None,
+    initiator_id: int | None,
+    key: str | None,
+    sent_since: datetime | None,
+) -> Snapshot:
+    """Lock the customer (if any) and both accounts, lowest id first, and read what the rule needs."""
+    cursor = conn.cursor()
+    if lock_user_id is not None and dialect == "postgresql":
+        # Serialises one customer's transfers so the rolling daily limit cannot be raced.
+        cursor.execute(_LOCK_USER[dialect], {"id": lock_user_id})
+    cursor.execute(_LOCK_ACCOUNTS[dialect], {"a": a, "b": b})
+    accounts = {row[1]: AccountState(row[0], row[2], row[3], row[4], row[5], row[6]) for row in cursor.fetchall()}
+    stored = None
+    if key is not None:
+        row = _one(conn, _FIND_KEY[dialect], {"initiator": initiator_id, "key": key})
+        stored = (row[0], row[1]) if row else None
+    sent = 0
+    if sent_since is not None and stored is None:
+        # PostgreSQL sums BIGINT into NUMERIC; money stays an int in Python.
+        sent = int(_one(conn, _SENT_SINCE[dialect], {"initiator": lock_user_id, "since": _bind_time(dialect, sent_since)})[0])
+    return Snapshot(accounts, sent, stored)
+
+
+def write_move(
+    conn,
+    dialect: str,
     *,
     kind: str,
     source: AccountState,
     destination: AccountState,
+    numbers: tuple[str, str],
     amount: int,
     memo: str,
     initiator_id: int | None,
-    idempotency_key: str | None,
+    key: str | None,
     request_hash: str | None,
-) -> int:
-    """Write the transfer, move both balances and write its two entries; return its id."""
+    client_ip: str | None,
+) -> TransferRecord:
+    """Write the transfer, move both balances, write both entries and the audit event."""
     now = utcnow()
-    transfer_id = conn.execute(
-        _INSERT_TRANSFER,
-        {
-            "kind": kind,
-            "source": source.id,
-            "destination": destination.id,
-            "amount": amount,
-            "currency": source.currency,
-            "memo": memo,
-            "initiator": initiator_id,
-            "key": idempotency_key,
-            "hash": request_hash,
-            "now": now,
-        },
-    ).scalar_one()
-    source_after = conn.execute(_MOVE, {"delta": -amount, "id": source.id}).scalar_one()
-    destination_after = conn.execute(_MOVE, {"delta": amount, "id": destination.id}).scalar_one()
-    conn.execute(
-        _INSERT_ENTRIES,
-        {
-            "transfer": transfer_id,
-            "source": source.id,
-            "debit": -amount,
-            "source_after": source_after,
-            "destination": destination.id,
-            "credit": amount,
-            "destination_after": destination_after,
-            "now": now,
-        },
+    params = {
+        "kind": kind,
+        "source": source.id,
+        "destination": destination.id,
+        "amount": amount,
+        "currency": source.currency,
+        "memo": memo,
+        "initiator": initiator_id,
+        "key": key,
+        "hash": request_hash,
+        "now": _bind_time(dialect, now),
+        "client_ip": client_ip,
+        "details": json.dumps({"amount": amount, "currency": source.currency}, separators=(",", ":"), sort_keys=True),
+    }
+    if dialect == "postgresql":
+        transfer_id = _one(conn, _WRITE_PG, params)[0]
+    else:
+        transfer_id = _write_sqlite(conn, params)
+    return TransferRecord(
+        transfer_id, kind, numbers[0], numbers[1], amount, source.currency, memo, now,
+        initiator_id, source.owner_id, destination.owner_id,
     )
+
+
+def _write_sqlite(conn, params: dict) -> int:
+    insert_transfer, move, insert_entries, insert_audit = _SQLITE_WRITES
+    transfer_id = conn.execute(insert_transfer, params).fetchone()[0]
+    source_after = conn.execute(move, {"delta": -params["amount"], "id": params["source"]}).fetchone()[0]
+    destination_after = conn.execute(move, {"delta": params["amount"], "id": params["destination"]}).fetchone()[0]
+    conn.execute(
+        insert_entries,
+        {**params, "transfer": transfer_id, "debit": -params["amount"],
+         "source_after": source_after, "destination_after": destination_after},
+    )
+    conn.execute(insert_audit, {**params, "object": f"transfer:{transfer_id}"})
     return transfer_id
 
 
-def get_transfer(conn: Connection, transfer_id: int) -> TransferRecord | None:
-    """Read one transfer with both account numbers."""
-    row = conn.execute(_GET_TRANSFER, {"id": transfer_id}).first()
-    return TransferRecord(**row._asdict()) if row else None
+def get_transfer(conn, dialect: str, transfer_id: int) -> TransferRecord | None:
+    """Read one transfer with both account numbers (driver connection)."""
+    row = _one(conn, _GET_TRANSFER[dialect], {"id": transfer_id})
+    if row is None:
+        return None
+    return TransferRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _read_time(row[7]), row[8], row[9], row[10])

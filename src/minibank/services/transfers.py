@@ -22,7 +22,7 @@ from ..domain.money import MAX_MINOR
 from ..domain.transfers import Limits, check_memo, check_transfer
 from ..models import accounts, utcnow
 from ..ops.metrics import TRANSFERRED, TRANSFERS
-from . import audit, ledger_store
+from . import ledger_store
 from .accounts import cash_account_number
 from .ledger_store import TransferRecord
 
@@ -98,7 +98,7 @@ def withdraw(
 
 def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRecord:
     """A transfer the user sent or received; anyone else's is NotFound."""
-    record = db.read(lambda conn: ledger_store.get_transfer(conn, transfer_id))
+    record = db.read_raw(lambda conn, dialect: ledger_store.get_transfer(conn, dialect, transfer_id))
     if record is None or user_id not in (record.source_owner, record.destination_owner):
         raise NotFound("No such transfer.")
     return record
@@ -153,55 +153,53 @@ def _move(
         raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
     request_hash = _request_hash(kind, source, destination, amount, memo) if idempotency_key else None
 
-    def work(conn: Connection) -> TransferResult:
-        if rule_actor is not None:
-            ledger_store.lock_user(conn, rule_actor)
-        locked = ledger_store.lock_accounts(conn, source, destination)
-        if idempotency_key is not None:
-            # Checked under the account locks: a concurrent twin has committed by now.
-            stored = ledger_store.find_by_key(conn, initiator_id, idempotency_key)
-            if stored is not None:
-                if stored[1] != request_hash:
-                    raise IdempotencyKeyReused()
-                return TransferResult(ledger_store.get_transfer(conn, stored[0]), replayed=True)
-        source_state = locked.get(source) if is_valid_number(source) else None
-        destination_state = locked.get(destination) if is_valid_number(destination) else None
-        sent = 0
-        if rule_actor is not None and limits.daily is not None:
-            sent = ledger_store.sent_since(conn, rule_actor, utcnow() - timedelta(hours=24))
+    def work(conn, dialect: str) -> TransferResult:
+        daily = rule_actor is not None and limits.daily is not None
+        snapshot = ledger_store.read_for_move(
+            conn,
+            dialect,
+            a=source,
+            b=destination,
+            lock_user_id=rule_actor,
+            initiator_id=initiator_id,
+            key=idempotency_key,
+            sent_since=utcnow() - timedelta(hours=24) if daily else None,
+        )
+        if snapshot.stored is not None:
+            # Read under the account locks: a concurrent twin has committed by now.
+            if snapshot.stored[1] != request_hash:
+                raise IdempotencyKeyReused()
+            return TransferResult(ledger_store.get_transfer(conn, dialect, snapshot.stored[0]), replayed=True)
+        source_state = snapshot.accounts.get(source) if is_valid_number(source) else None
+        destination_state = snapshot.accounts.get(destination) if is_valid_number(destination) else None
         check_transfer(
             actor_id=rule_actor,
             source=source_state,
             destination=destination_state,
             amount=amount,
             limits=limits,
-            sent_last_24h=sent,
+            sent_last_24h=snapshot.sent_last_24h,
         )
-        transfer_id = ledger_store.record_transfer(
+        record = ledger_store.write_move(
             conn,
+            dialect,
             kind=kind,
             source=source_state,
             destination=destination_state,
+            numbers=(source, destination),
             amount=amount,
             memo=memo,
             initiator_id=initiator_id,
-            idempotency_key=idempotency_key,
+            key=idempotency_key,
             request_hash=request_hash,
-        )
-        audit.record(
-            conn,
-            event=kind,
-            actor_id=initiator_id,
-            object=f"transfer:{transfer_id}",
             client_ip=client_ip,
-            details={"amount": amount, "currency": source_state.currency},
         )
-        return TransferResult(ledger_store.get_transfer(conn, transfer_id))
+        return TransferResult(record)
 
     try:
         # A concurrent request with the same idempotency key loses the unique
         # race; its next attempt finds the winner's row and replays it.
-        result = db.write(work, retry_unique=_IDEMPOTENCY_RACE)
+        result = db.write_raw(work, retry_unique=_IDEMPOTENCY_RACE)
     except BankError as refusal:
         TRANSFERS.labels(kind, refusal.code).inc()
         log.info(f"{kind}.refused", code=refusal.code, initiator_id=initiator_id, amount=amount)
