@@ -1,0 +1,51 @@
+-- wrk script: POST /api/v1/transfers with a random (token, from, to) per request.
+-- BENCH_ITEMS names a file of lines "token from to"; BENCH_PATH overrides the request
+-- (a GET path, for the history measurement). Prints one line "BENCH_JSON {...}" at the end.
+local items = {}
+for line in io.lines(os.getenv("BENCH_ITEMS")) do
+  local token, from, to = line:match("(%S+) (%S+) (%S+)")
+  items[#items + 1] = { token, from, to }
+end
+local get_path = os.getenv("BENCH_PATH")
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+  thread:set("thread_number", #threads)
+end
+
+function init(args)
+  statuses = {}
+  math.randomseed(thread_number * 7919 + os.time())
+end
+
+function request()
+  local item = items[math.random(#items)]
+  local headers = { ["Authorization"] = "Bearer " .. item[1] }
+  if get_path then
+    return wrk.format("GET", get_path, headers)
+  end
+  headers["Content-Type"] = "application/json"
+  local body = string.format('{"from_account":"%s","to_account":"%s","amount":"0.01","memo":"bench"}', item[2], item[3])
+  return wrk.format("POST", "/api/v1/transfers", headers, body)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      counts[#counts + 1] = string.format('"%d":%d', status, count)
+    end
+  end
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,' ..
+    '"socket_errors":%d,"statuses":{%s}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    table.concat(counts, ",")))
+end
