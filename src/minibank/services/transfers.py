@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,10 +10,11 @@ import structlog
 from sqlalchemy import Connection, select
 
 from ..db import Database
-from ..domain.accounts import is_valid_number
+from ..domain.accounts import is_valid_number, mask_number
 from ..domain.errors import (
     AccountNotFound,
     BankError,
+    Busy,
     IdempotencyKeyReused,
     InvalidAmount,
     InvalidInput,
@@ -105,11 +107,10 @@ def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRe
 
 
 def _teller_move(db, kind, account, amount, memo, teller_id, idempotency_key, client_ip):
-    if not is_valid_number(account):
-        raise AccountNotFound(field="account")
-    cash = db.read(lambda conn: _cash_for(conn, account))
-    if cash is None:
-        raise AccountNotFound(field="account")
+    with _refusals_recorded(db, kind=kind, actor_id=teller_id, account=account, other=None, amount=amount, client_ip=client_ip):
+        cash = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else None
+        if cash is None:
+            raise AccountNotFound(field="account")
     source, destination = (cash, account) if kind == "deposit" else (account, cash)
     return _move(
         db,
@@ -146,66 +147,65 @@ def _move(
     limits: Limits,
     client_ip: str | None,
 ) -> TransferResult:
-    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_MINOR:
-        raise InvalidAmount()
-    memo = check_memo(memo)
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
-        raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
-    request_hash = _request_hash(kind, source, destination, amount, memo) if idempotency_key else None
+    account, other = (destination, source) if kind == "deposit" else (source, destination)
+    with _refusals_recorded(
+        db, kind=kind, actor_id=initiator_id, account=account, other=other, amount=amount, client_ip=client_ip
+    ):
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_MINOR:
+            raise InvalidAmount()
+        memo = check_memo(memo)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
+            raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
+        request_hash = _request_hash(kind, source, destination, amount, memo) if idempotency_key else None
 
-    def work(conn: Connection) -> TransferResult:
-        if rule_actor is not None:
-            ledger_store.lock_user(conn, rule_actor)
-        locked = ledger_store.lock_accounts(conn, source, destination)
-        if idempotency_key is not None:
-            # Checked under the account locks: a concurrent twin has committed by now.
-            stored = ledger_store.find_by_key(conn, initiator_id, idempotency_key)
-            if stored is not None:
-                if stored[1] != request_hash:
-                    raise IdempotencyKeyReused()
-                return TransferResult(ledger_store.get_transfer(conn, stored[0]), replayed=True)
-        source_state = locked.get(source) if is_valid_number(source) else None
-        destination_state = locked.get(destination) if is_valid_number(destination) else None
-        sent = 0
-        if rule_actor is not None and limits.daily is not None:
-            sent = ledger_store.sent_since(conn, rule_actor, utcnow() - timedelta(hours=24))
-        check_transfer(
-            actor_id=rule_actor,
-            source=source_state,
-            destination=destination_state,
-            amount=amount,
-            limits=limits,
-            sent_last_24h=sent,
-        )
-        transfer_id = ledger_store.record_transfer(
-            conn,
-            kind=kind,
-            source=source_state,
-            destination=destination_state,
-            amount=amount,
-            memo=memo,
-            initiator_id=initiator_id,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash,
-        )
-        audit.record(
-            conn,
-            event=kind,
-            actor_id=initiator_id,
-            object=f"transfer:{transfer_id}",
-            client_ip=client_ip,
-            details={"amount": amount, "currency": source_state.currency},
-        )
-        return TransferResult(ledger_store.get_transfer(conn, transfer_id))
+        def work(conn: Connection) -> TransferResult:
+            if rule_actor is not None:
+                ledger_store.lock_user(conn, rule_actor)
+            locked = ledger_store.lock_accounts(conn, source, destination)
+            if idempotency_key is not None:
+                # Checked under the account locks: a concurrent twin has committed by now.
+                stored = ledger_store.find_by_key(conn, initiator_id, idempotency_key)
+                if stored is not None:
+                    if stored[1] != request_hash:
+                        raise IdempotencyKeyReused()
+                    return TransferResult(ledger_store.get_transfer(conn, stored[0]), replayed=True)
+            source_state = locked.get(source) if is_valid_number(source) else None
+            destination_state = locked.get(destination) if is_valid_number(destination) else None
+            sent = 0
+            if rule_actor is not None and limits.daily is not None:
+                sent = ledger_store.sent_since(conn, rule_actor, utcnow() - timedelta(hours=24))
+            check_transfer(
+                actor_id=rule_actor,
+                source=source_state,
+                destination=destination_state,
+                amount=amount,
+                limits=limits,
+                sent_last_24h=sent,
+            )
+            transfer_id = ledger_store.record_transfer(
+                conn,
+                kind=kind,
+                source=source_state,
+                destination=destination_state,
+                amount=amount,
+                memo=memo,
+                initiator_id=initiator_id,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+            )
+            audit.record(
+                conn,
+                event=kind,
+                actor_id=initiator_id,
+                object=f"transfer:{transfer_id}",
+                client_ip=client_ip,
+                details={"amount": amount, "currency": source_state.currency},
+            )
+            return TransferResult(ledger_store.get_transfer(conn, transfer_id))
 
-    try:
         # A concurrent request with the same idempotency key loses the unique
         # race; its next attempt finds the winner's row and replays it.
         result = db.write(work, retry_unique=_IDEMPOTENCY_RACE)
-    except BankError as refusal:
-        TRANSFERS.labels(kind, refusal.code).inc()
-        log.info(f"{kind}.refused", code=refusal.code, initiator_id=initiator_id, amount=amount)
-        raise
     outcome = "replayed" if result.replayed else "ok"
     TRANSFERS.labels(kind, outcome).inc()
     if not result.replayed:
@@ -214,10 +214,57 @@ def _move(
         f"{kind}.{outcome}",
         transfer_id=result.transfer.id,
         initiator_id=initiator_id,
+        source=mask_number(result.transfer.source),
+        destination=mask_number(result.transfer.destination),
         amount=amount,
         currency=result.transfer.currency,
     )
     return result
+
+
+@contextmanager
+def _refusals_recorded(db, *, kind, actor_id, account, other, amount, client_ip):
+    """Count, log and audit a refusal (``kind.refused``) before it reaches the caller."""
+    try:
+        yield
+    except BankError as refusal:
+        TRANSFERS.labels(kind, refusal.code).inc()
+        log.info(
+            f"{kind}.refused",
+            code=refusal.code,
+            initiator_id=actor_id,
+            account=mask_number(account),
+            counterparty=mask_number(other),
+        )
+        if not isinstance(refusal, Busy):
+            # Busy means the database is overloaded: one more write would only add to it.
+            _audit_refusal(db, kind, refusal, actor_id, account, other, amount, client_ip)
+        raise
+
+
+def _audit_refusal(db, kind, refusal, actor_id, account, other, amount, client_ip):
+    # Input too malformed to name an account is still recorded, against no object.
+    malformed = isinstance(refusal, (InvalidAmount, InvalidInput)) or not is_valid_number(account)
+    details = {"code": refusal.code}
+    if not malformed:
+        details.update(amount=amount, counterparty=other if is_valid_number(other) else None)
+
+    def work(conn: Connection) -> None:
+        audit.record(
+            conn,
+            event=f"{kind}.refused",
+            outcome="refused",
+            actor_id=actor_id,
+            object=None if malformed else account,
+            client_ip=client_ip,
+            details=details,
+        )
+
+    try:
+        db.write(work, attempts=3)
+    except Busy:
+        # The caller still gets the refusal; only its audit line is lost, and said so.
+        log.warning("audit.refusal_not_recorded", event=f"{kind}.refused", code=refusal.code)
 
 
 def _request_hash(kind: str, source: str, destination: str, amount: int, memo: str) -> str:
