@@ -16,9 +16,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import cli
     from .extensions import db
-    from .ops import health, logging
+    from .ops import health, logging, requests
 
     logging.init_app(app)
+    requests.init_app(app)
     db.init_app(app)
     cli.init_app(app)
     app.register_blueprint(health.bp)
