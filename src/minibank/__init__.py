@@ -16,11 +16,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import cli
     from .extensions import db
-    from .ops import health, logging, requests
+    from .ops import exporter, health, logging, requests
 
     logging.init_app(app)
     requests.init_app(app)
     db.init_app(app)
     cli.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(exporter.bp)
     return app

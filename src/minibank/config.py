@@ -1,9 +1,11 @@
 """Settings from MINIBANK_* environment variables, checked once at start-up."""
 
 import hashlib
+import ipaddress
 import os
 import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 from limits import parse_many
@@ -43,7 +45,9 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "RATELIMIT_TRANSFER": _limit(environ, "MINIBANK_RATELIMIT_TRANSFER", "60 per minute"),
         "TOKEN_TTL": _int(environ, "MINIBANK_TOKEN_TTL", 900, low=30, high=86400),
         "PROXY_COUNT": _int(environ, "MINIBANK_PROXY_COUNT", 0, low=0, high=10),
-        "METRICS_ALLOW": environ.get("MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        "METRICS_ALLOW": _networks(environ, "MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        "METRICS_TOKEN": _metrics_token(environ.get("MINIBANK_METRICS_TOKEN") or None, production),
+        "AUDIT_SEALER": _bool(environ, "MINIBANK_AUDIT_SEALER", True),
         "DB_POOL_SIZE": _int(environ, "MINIBANK_DB_POOL_SIZE", 5, low=1, high=200),
     }
 
@@ -83,6 +87,27 @@ def _jwt_keys(value: str | None, secret: str, production: bool) -> list[tuple[st
             raise ConfigError(f"MINIBANK_JWT_KEYS: key {kid!r} is shorter than {MIN_SECRET_BYTES} bytes")
         keys.append((kid, key))
     return keys
+
+
+@lru_cache(maxsize=8)
+def parse_networks(value: str) -> tuple:
+    """Comma-separated CIDRs ("127.0.0.0/8,::1/128") as ip_network objects."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+
+
+def _networks(environ: dict[str, str], name: str, default: str) -> str:
+    value = environ.get(name, default)
+    try:
+        parse_networks(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be comma-separated networks such as {default}") from None
+    return value
+
+
+def _metrics_token(value: str | None, production: bool) -> str | None:
+    if value is not None and production and len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"MINIBANK_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes")
+    return value
 
 
 def _currency(value: str) -> str:
