@@ -5,9 +5,11 @@ from sqlalchemy import delete, insert, text
 
 from minibank.db import Database
 from minibank.models import audit_events, utcnow
+from minibank.ops.sealer import start_sealer
 from minibank.services import audit, audit_chain, transfers
 
 from ..support.audit import CONTENT, count_events, row_at, set_columns, unsealed
+from ..support.waiting import wait_until
 
 
 @pytest.fixture
@@ -156,3 +158,17 @@ def test_a_sealer_holding_its_lock_never_blocks_writers(db, make_user, make_acco
             transfers.transfer(db, actor_id=alice.id, source=source.number, destination=destination.number, amount=1)
             assert audit_chain.seal(db, wait=False) == 0
     assert audit_chain.seal(db) == count_events(db)
+
+
+def test_the_sealer_thread_seals_until_stopped(app, db, events, make_account):
+    app.config["AUDIT_SEALER"] = False
+    assert start_sealer(app) is None
+    app.config["AUDIT_SEALER"] = True
+    sealer = start_sealer(app, interval=0.01)
+    try:
+        make_account(balance=1)
+        wait_until(lambda: unsealed(db) == 0, "the sealer thread", seconds=20)
+    finally:
+        sealer.stop()
+    assert not sealer.thread.is_alive()
+    assert unsealed(db) == 0 and audit_chain.verify(db).ok
