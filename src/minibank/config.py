@@ -95,13 +95,18 @@ def parse_networks(value: str) -> tuple:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
 
-def _networks(environ: dict[str, str], name: str, default: str) -> str:
+def _parsed(environ: dict[str, str], name: str, default: str, parse, expected: str) -> str:
+    """The variable's text once ``parse`` accepts it; a ValueError refuses it."""
     value = environ.get(name, default)
     try:
-        parse_networks(value)
+        parse(value)
     except ValueError:
-        raise ConfigError(f"{name} must be comma-separated networks such as {default}") from None
+        raise ConfigError(f"{name} must be {expected}") from None
     return value
+
+
+def _networks(environ: dict[str, str], name: str, default: str) -> str:
+    return _parsed(environ, name, default, parse_networks, f"comma-separated networks such as {default}")
 
 
 def _metrics_token(value: str | None, production: bool) -> str | None:
@@ -135,12 +140,7 @@ def _bool(environ: dict[str, str], name: str, default: bool) -> bool:
 
 
 def _limit(environ: dict[str, str], name: str, default: str) -> str:
-    value = environ.get(name, default)
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a rate limit such as '{default}'") from None
-    return value
+    return _parsed(environ, name, default, parse_many, f"a rate limit such as '{default}'")
 
 
 def _int(environ: dict[str, str], name: str, default: int, *, low: int, high: int) -> int:
