@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,8 +12,6 @@ from ..db import Database
 from ..domain.accounts import is_valid_number, mask_number
 from ..domain.errors import (
     AccountNotFound,
-    BankError,
-    Busy,
     IdempotencyKeyReused,
     InvalidAmount,
     InvalidInput,
@@ -24,7 +21,7 @@ from ..domain.money import MAX_MINOR
 from ..domain.transfers import Limits, check_memo, check_transfer
 from ..models import accounts, utcnow
 from ..ops.metrics import TRANSFERRED, TRANSFERS
-from . import audit, ledger_store
+from . import audit, ledger_store, refusals
 from .accounts import cash_account_number
 from .ledger_store import TransferRecord
 
@@ -107,7 +104,9 @@ def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRe
 
 
 def _teller_move(db, kind, account, amount, memo, teller_id, idempotency_key, client_ip):
-    with _refusals_recorded(db, kind=kind, actor_id=teller_id, account=account, other=None, amount=amount, client_ip=client_ip):
+    with refusals.recorded(
+        db, kind=kind, actor_id=teller_id, account=account, other=None, amount=amount, client_ip=client_ip
+    ):
         cash = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else None
         if cash is None:
             raise AccountNotFound(field="account")
@@ -148,7 +147,7 @@ def _move(
     client_ip: str | None,
 ) -> TransferResult:
     account, other = (destination, source) if kind == "deposit" else (source, destination)
-    with _refusals_recorded(
+    with refusals.recorded(
         db, kind=kind, actor_id=initiator_id, account=account, other=other, amount=amount, client_ip=client_ip
     ):
         if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_MINOR:
@@ -220,51 +219,6 @@ def _move(
         currency=result.transfer.currency,
     )
     return result
-
-
-@contextmanager
-def _refusals_recorded(db, *, kind, actor_id, account, other, amount, client_ip):
-    """Count, log and audit a refusal (``kind.refused``) before it reaches the caller."""
-    try:
-        yield
-    except BankError as refusal:
-        TRANSFERS.labels(kind, refusal.code).inc()
-        log.info(
-            f"{kind}.refused",
-            code=refusal.code,
-            initiator_id=actor_id,
-            account=mask_number(account),
-            counterparty=mask_number(other),
-        )
-        if not isinstance(refusal, Busy):
-            # Busy means the database is overloaded: one more write would only add to it.
-            _audit_refusal(db, kind, refusal, actor_id, account, other, amount, client_ip)
-        raise
-
-
-def _audit_refusal(db, kind, refusal, actor_id, account, other, amount, client_ip):
-    # Input too malformed to name an account is still recorded, against no object.
-    malformed = isinstance(refusal, (InvalidAmount, InvalidInput)) or not is_valid_number(account)
-    details = {"code": refusal.code}
-    if not malformed:
-        details.update(amount=amount, counterparty=other if is_valid_number(other) else None)
-
-    def work(conn: Connection) -> None:
-        audit.record(
-            conn,
-            event=f"{kind}.refused",
-            outcome="refused",
-            actor_id=actor_id,
-            object=None if malformed else account,
-            client_ip=client_ip,
-            details=details,
-        )
-
-    try:
-        db.write(work, attempts=3)
-    except Busy:
-        # The caller still gets the refusal; only its audit line is lost, and said so.
-        log.warning("audit.refusal_not_recorded", event=f"{kind}.refused", code=refusal.code)
 
 
 def _request_hash(kind: str, source: str, destination: str, amount: int, memo: str) -> str:
