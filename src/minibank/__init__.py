@@ -20,10 +20,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
     from . import api, cli, errors, extensions, web
-    from .ops import health, logging
+    from .ops import exporter, health, logging, requests
     from .security import headers, passwords
 
     logging.init_app(app)
+    requests.init_app(app)  # first after-request hook registered, so its summary line runs last
     passwords.configure(
         memory_kib=app.config["ARGON2_MEMORY_KIB"],
         time_cost=app.config["ARGON2_TIME_COST"],
@@ -38,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.docs_bp)
+    extensions.limiter.exempt(exporter.bp)
+    app.register_blueprint(exporter.bp)
     return app
 
 

@@ -11,7 +11,7 @@ from . import create_app, migrate
 from .domain.errors import BankError
 from .domain.money import format_money, parse_amount
 from .extensions import db
-from .services import accounts, ledger_check, transfers, users
+from .services import accounts, audit_chain, ledger_check, stats, transfers, users
 from .services.demo import load_demo
 
 
@@ -156,6 +156,44 @@ def verify_ledger_command():
     click.echo("ledger OK: totals zero per currency, balances equal their entries, no overdraft")
 
 
+def _anchor(text: str) -> tuple[int, str]:
+    seq, sep, digest = text.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise click.BadParameter("must look like SEQ:HASH, as printed by an earlier verify-audit")
+    return int(seq), digest
+
+
+@click.command("verify-audit")
+@click.option("--no-seal", is_flag=True, help="Only check; do not chain new events first.")
+@click.option("--anchor", "anchors", multiple=True, type=_anchor, metavar="SEQ:HASH",
+              help="A head printed earlier and kept outside the database; catches a cut or rewritten chain.")
+@with_appcontext
+def verify_audit_command(no_seal, anchors):
+    """Seal new audit events, then check the whole hash chain; exit 1 naming the first bad event."""
+    if not no_seal:
+        click.echo(f"sealed {audit_chain.seal(db)} new events")
+    report = audit_chain.verify(db, anchors=dict(anchors))
+    click.echo(f"events: {report.sealed} chained, {report.unsealed} not yet sealed")
+    if not report.ok:
+        problem = report.problem
+        click.echo(f"FAIL at event id {problem.id} seq {problem.seq}: {problem.reason}")
+        raise SystemExit(1)
+    click.echo(f"audit chain OK; head {report.head_seq}:{report.head_hash} (keep it to pass as --anchor later)")
+
+
+@click.command("stats")
+@with_appcontext
+def stats_command():
+    """Print users, accounts, transfers and customer money per currency."""
+    summary = stats.summary(db)
+    click.echo(f"users {summary.users}")
+    click.echo(f"customer accounts {summary.accounts}")
+    kinds = ", ".join(f"{kind} {count}" for kind, count in summary.transfers.items()) or "none"
+    click.echo(f"transfers {sum(summary.transfers.values())} ({kinds})")
+    money = ", ".join(format_money(total, currency) for currency, total in summary.money.items())
+    click.echo(f"customer money {money or 'none'}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -178,6 +216,8 @@ COMMANDS = [
     withdraw_command,
     demo_command,
     verify_ledger_command,
+    verify_audit_command,
+    stats_command,
     serve_command,
 ]
 

@@ -1,9 +1,11 @@
 """Settings from MINIBANK_* environment variables, checked once at start-up."""
 
 import hashlib
+import ipaddress
 import os
 import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 from limits import parse_many
@@ -51,7 +53,9 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "ARGON2_TIME_COST": _int(environ, "MINIBANK_ARGON2_TIME_COST", 2, low=2, high=20),
         "ARGON2_PARALLELISM": _int(environ, "MINIBANK_ARGON2_PARALLELISM", 1, low=1, high=16),
         "PROXY_COUNT": _int(environ, "MINIBANK_PROXY_COUNT", 0, low=0, high=10),
-        "METRICS_ALLOW": environ.get("MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        "METRICS_ALLOW": _networks(environ, "MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        "METRICS_TOKEN": _metrics_token(environ.get("MINIBANK_METRICS_TOKEN") or None, production),
+        "AUDIT_SEALER": _bool(environ, "MINIBANK_AUDIT_SEALER", True),
         "DB_POOL_SIZE": _int(environ, "MINIBANK_DB_POOL_SIZE", 5, low=1, high=200),
     }
 
@@ -93,6 +97,32 @@ def _jwt_keys(value: str | None, secret: str, production: bool) -> list[tuple[st
     return keys
 
 
+@lru_cache(maxsize=8)
+def parse_networks(value: str) -> tuple:
+    """Comma-separated CIDRs ("127.0.0.0/8,::1/128") as ip_network objects."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+
+
+def _parsed(environ: dict[str, str], name: str, default: str, parse, expected: str) -> str:
+    """The variable's text once ``parse`` accepts it; a ValueError refuses it."""
+    value = environ.get(name, default)
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be {expected}") from None
+    return value
+
+
+def _networks(environ: dict[str, str], name: str, default: str) -> str:
+    return _parsed(environ, name, default, parse_networks, f"comma-separated networks such as {default}")
+
+
+def _metrics_token(value: str | None, production: bool) -> str | None:
+    if value is not None and production and len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"MINIBANK_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes")
+    return value
+
+
 def _currency(value: str) -> str:
     if not _CURRENCY.fullmatch(value):
         raise ConfigError("MINIBANK_CURRENCY must be a three-letter ISO 4217 code such as USD")
@@ -118,12 +148,7 @@ def _bool(environ: dict[str, str], name: str, default: bool) -> bool:
 
 
 def _limit(environ: dict[str, str], name: str, default: str) -> str:
-    value = environ.get(name, default)
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a rate limit such as '{default}'") from None
-    return value
+    return _parsed(environ, name, default, parse_many, f"a rate limit such as '{default}'")
 
 
 def _int(environ: dict[str, str], name: str, default: int, *, low: int, high: int) -> int:

@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 
 from .domain.errors import BankError
 from .extensions import limiter
-from .ops.metrics import RATE_LIMITED
 
 log = structlog.get_logger("minibank.errors")
 
@@ -94,7 +93,6 @@ def _bank_error(error: BankError):
 
 
 def _rate_limited(error: RateLimitExceeded):
-    RATE_LIMITED.labels(request.endpoint or "unknown").inc()
     breached = limiter.current_limit
     wait = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
     return error_response(429, detail="Too many requests; please wait before trying again.", headers={"Retry-After": wait})

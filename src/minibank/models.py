@@ -15,7 +15,6 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     UniqueConstraint,
-
 )
 
 # Named constraints so that migrations and error handling can refer to them.
@@ -165,6 +164,13 @@ audit_events = Table(
     Column("seq", BigInteger, nullable=True, unique=True),
     Column("prev_hash", String(64), nullable=True),
     Column("hash", String(64), nullable=True),
+)
+# The sealer's work list: only unsealed events, so it stays small however long the trail grows.
+Index(
+    "ix_audit_events_unsealed",
+    audit_events.c.id,
+    sqlite_where=audit_events.c.seq.is_(None),
+    postgresql_where=audit_events.c.seq.is_(None),
 )
 
 

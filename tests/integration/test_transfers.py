@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from minibank.domain import errors
 from minibank.domain.transfers import Limits
@@ -11,6 +11,7 @@ from minibank.models import accounts, audit_events, entries, transfers, utcnow
 from minibank.services import accounts as account_service
 from minibank.services import transfers as transfer_service
 
+from ..support.faults import failing_inserts
 from ..support.ledger import assert_ledger_clean, snapshot
 
 
@@ -176,34 +177,13 @@ def test_idempotency_keys_are_scoped_to_the_user(db, make_user, make_account):
     assert not send(db, bob, b, a, 1_000, idempotency_key="shared").replayed
 
 
-FAIL_ENTRIES = {
-    # A trigger makes the database itself fail after the transfer row and the balance
-    # moves were written, when the entries are inserted.
-    "sqlite": ["CREATE TRIGGER inject BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'injected crash'); END"],
-    "postgresql": [
-        "CREATE FUNCTION inject() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'injected crash'; END $$",
-        "CREATE TRIGGER inject BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION inject()",
-    ],
-}
-
-
-UNDO_FAIL_ENTRIES = {
-    "sqlite": ["DROP TRIGGER inject"],
-    "postgresql": ["DROP TRIGGER inject ON entries", "DROP FUNCTION inject"],
-}
-
-
 def test_a_failure_between_the_entries_leaves_no_trace(db, make_user, make_account):
     alice = make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account()
     before = snapshot(db)
-    db.write(lambda c: [c.execute(text(sql)) for sql in FAIL_ENTRIES[db.dialect]])
-    try:
-        with pytest.raises(Exception, match="injected crash"):
-            send(db, alice, source, destination, 1_000)
-    finally:
-        db.write(lambda c: [c.execute(text(sql)) for sql in UNDO_FAIL_ENTRIES[db.dialect]])
+    # The transfer row and both balance moves are written; then the entries fail.
+    with failing_inserts(db, "entries"), pytest.raises(Exception, match="injected crash"):
+        send(db, alice, source, destination, 1_000)
     assert snapshot(db) == before
     assert_ledger_clean(db)
 

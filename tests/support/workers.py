@@ -48,10 +48,31 @@ def random_transfers(db: Database, seed: int, actor_id: int, source: str, others
     return outcomes
 
 
-def random_transfers_in_process(url: str, seed: int, actor_id: int, source: str, others: list[str], operations: int) -> Counter:
-    """The same, in a fresh process with its own engine."""
+def in_fresh_process(work, url: str, *args):
+    """Run ``work(db, *args)`` in this (fresh) process with an engine of its own."""
     db = Database(url, pool_size=1)
     try:
-        return random_transfers(db, seed, actor_id, source, others, operations)
+        return work(db, *args)
     finally:
         db.dispose()
+
+
+def random_transfers_in_process(url: str, seed: int, actor_id: int, source: str, others: list[str], operations: int) -> Counter:
+    """The same, in a fresh process with its own engine."""
+    return in_fresh_process(random_transfers, url, seed, actor_id, source, others, operations)
+
+
+def audited_operations(db: Database, seed: int, owner_id: int, source: str, others: list[str], operations: int) -> Counter:
+    """Seeded account opens and transfers; each writes exactly one audit event (done or refused)."""
+    from minibank.services import accounts
+
+    rng = random.Random(seed)
+    outcomes: Counter = Counter()
+    for _ in range(operations):
+        if rng.random() < 0.2:
+            accounts.open_account(db, owner_id=owner_id, name="Extra", currency="USD")
+            outcomes["opened"] += 1
+        else:
+            outcomes[send_once(db, owner_id, source, rng.choice(others), rng.randint(1, 3_000))] += 1
+    return outcomes
+

@@ -38,3 +38,10 @@ def is_valid_number(number: object) -> bool:
 def format_number(number: str) -> str:
     """Group the digits for reading: "1234 5678 90"."""
     return f"{number[:4]} {number[4:8]} {number[8:]}"
+
+
+def mask_number(number: object) -> object:
+    """Hide all but the last four digits of a number-like string: "******7806"."""
+    if isinstance(number, str) and len(number) > 4 and number.isascii() and number.isdigit():
+        return "*" * (len(number) - 4) + number[-4:]
+    return number

@@ -1,12 +1,16 @@
 """Health checks: /healthz (process alive) and /readyz (database reachable and migrated)."""
 
 from flask import Blueprint, current_app
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
-from ..extensions import db
-from ..migrate import is_current
+from .. import migrate
 
 bp = Blueprint("health", __name__)
+
+# Seconds a probe may wait for the database or Redis: a probe must answer before its caller gives up.
+PROBE_TIMEOUT = 2
 
 
 @bp.get("/healthz")
@@ -17,23 +21,43 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready when the database answers and sits at the newest migration."""
-    checks = {}
-    try:
-        checks["database"] = "ok" if is_current(db.engine) else "not migrated"
-    except SQLAlchemyError:
-        checks["database"] = "unreachable"
+    """Ready when the database answers and sits at the newest migration (and Redis answers, if used)."""
+    checks = {"database": _database_status()}
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _redis_status(current_app.config["REDIS_URL"])
     ready = all(value == "ok" for value in checks.values())
     return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
 
 
+def _probe_engine() -> Engine:
+    """An engine of its own: no pooled connection to wait for, and a short connect timeout."""
+    extensions = current_app.extensions
+    if "minibank.probe_engine" not in extensions:
+        url = current_app.config["DATABASE_URL"]
+        timeout = {"timeout": PROBE_TIMEOUT} if url.startswith("sqlite") else {"connect_timeout": PROBE_TIMEOUT}
+        engine = create_engine(url, poolclass=NullPool, connect_args=timeout)
+        extensions["minibank.probe_engine"] = engine
+        extensions["minibank.head_revision"] = migrate.head_revision(engine)
+    return extensions["minibank.probe_engine"]
+
+
+def _database_status() -> str:
+    engine = _probe_engine()
+    try:
+        current = migrate.current_revision(engine)
+    except SQLAlchemyError:
+        return "unreachable"
+    return "ok" if current == current_app.extensions["minibank.head_revision"] else "not migrated"
+
+
 def _redis_status(url: str) -> str:
     import redis
 
+    client = redis.Redis.from_url(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
     try:
-        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        client.ping()
         return "ok"
     except redis.RedisError:
         return "unreachable"
+    finally:
+        client.close()

@@ -5,9 +5,16 @@ import sys
 
 import structlog
 
+from .redaction import redact
+
+
+def _stdout_logger(*_args) -> structlog.PrintLogger:
+    # Looked up per logger rather than once, so a replaced sys.stdout (tests) is honoured.
+    return structlog.PrintLogger(sys.stdout)
+
 
 def configure(*, json: bool, level: int = logging.INFO) -> None:
-    """Set up structlog and the standard library to write one event per line to stdout."""
+    """Set up structlog to write one event per line to stdout, secrets redacted."""
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
@@ -15,10 +22,11 @@ def configure(*, json: bool, level: int = logging.INFO) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=_stdout_logger,
         cache_logger_on_first_use=False,
     )
 

@@ -1,11 +1,22 @@
-"""Prometheus metrics the bank exports; definitions only, no Flask."""
+"""Prometheus metrics the bank exports; definitions only, no Flask.
 
-from prometheus_client import Counter
+Under gunicorn, PROMETHEUS_MULTIPROC_DIR must be set before this module is first
+imported: prometheus_client chooses per-process files or memory at import time.
+"""
+
+from prometheus_client import Counter, Histogram
 
 TRANSFERS = Counter("minibank_transfers_total", "Transfers by kind and outcome", ["kind", "outcome"])
 TRANSFERRED = Counter(
     "minibank_transferred_minor_units_total", "Money moved, in minor units", ["currency"]
 )
 DB_RETRIES = Counter("minibank_db_retries_total", "Transactions retried after a lock conflict")
-LOGIN_FAILURES = Counter("minibank_login_failures_total", "Failed login attempts")
-RATE_LIMITED = Counter("minibank_rate_limited_total", "Requests refused by a rate limit", ["endpoint"])
+REQUESTS = Counter("minibank_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"])
+REQUEST_SECONDS = Histogram(
+    "minibank_http_request_duration_seconds",
+    "HTTP request latency by route and status",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+LOGIN_FAILURES = Counter("minibank_login_failures_total", "Failed logins (wrong credential, unknown user, disabled)")
+RATE_LIMITED = Counter("minibank_rate_limited_total", "Requests refused with 429 by a rate limit", ["route"])

@@ -9,10 +9,9 @@ import structlog
 from sqlalchemy import Connection, select
 
 from ..db import Database
-from ..domain.accounts import is_valid_number
+from ..domain.accounts import is_valid_number, mask_number
 from ..domain.errors import (
     AccountNotFound,
-    BankError,
     IdempotencyKeyReused,
     InvalidAmount,
     InvalidInput,
@@ -22,7 +21,7 @@ from ..domain.money import MAX_MINOR
 from ..domain.transfers import Limits, check_memo, check_transfer
 from ..models import accounts, utcnow
 from ..ops.metrics import TRANSFERRED, TRANSFERS
-from . import ledger_store
+from . import ledger_store, refusals
 from .accounts import cash_account_number
 from .ledger_store import TransferRecord
 
@@ -105,11 +104,12 @@ def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRe
 
 
 def _teller_move(db, kind, account, amount, memo, teller_id, idempotency_key, client_ip):
-    if not is_valid_number(account):
-        raise AccountNotFound(field="account")
-    cash = db.read(lambda conn: _cash_for(conn, account))
-    if cash is None:
-        raise AccountNotFound(field="account")
+    with refusals.recorded(
+        db, kind=kind, actor_id=teller_id, account=account, other=None, amount=amount, client_ip=client_ip
+    ):
+        cash = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else None
+        if cash is None:
+            raise AccountNotFound(field="account")
     source, destination = (cash, account) if kind == "deposit" else (account, cash)
     return _move(
         db,
@@ -146,64 +146,64 @@ def _move(
     limits: Limits,
     client_ip: str | None,
 ) -> TransferResult:
-    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_MINOR:
-        raise InvalidAmount()
-    memo = check_memo(memo)
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
-        raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
-    request_hash = _request_hash(kind, source, destination, amount, memo) if idempotency_key else None
+    account, other = (destination, source) if kind == "deposit" else (source, destination)
+    with refusals.recorded(
+        db, kind=kind, actor_id=initiator_id, account=account, other=other, amount=amount, client_ip=client_ip
+    ):
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_MINOR:
+            raise InvalidAmount()
+        memo = check_memo(memo)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
+            raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
+        request_hash = _request_hash(kind, source, destination, amount, memo) if idempotency_key else None
 
-    def work(conn, dialect: str) -> TransferResult:
-        daily = rule_actor is not None and limits.daily is not None
-        snapshot = ledger_store.read_for_move(
-            conn,
-            dialect,
-            a=source,
-            b=destination,
-            lock_user_id=rule_actor,
-            initiator_id=initiator_id,
-            key=idempotency_key,
-            sent_since=utcnow() - timedelta(hours=24) if daily else None,
-        )
-        if snapshot.stored is not None:
-            # Read under the account locks: a concurrent twin has committed by now.
-            if snapshot.stored[1] != request_hash:
-                raise IdempotencyKeyReused()
-            return TransferResult(ledger_store.get_transfer(conn, dialect, snapshot.stored[0]), replayed=True)
-        source_state = snapshot.accounts.get(source) if is_valid_number(source) else None
-        destination_state = snapshot.accounts.get(destination) if is_valid_number(destination) else None
-        check_transfer(
-            actor_id=rule_actor,
-            source=source_state,
-            destination=destination_state,
-            amount=amount,
-            limits=limits,
-            sent_last_24h=snapshot.sent_last_24h,
-        )
-        record = ledger_store.write_move(
-            conn,
-            dialect,
-            kind=kind,
-            source=source_state,
-            destination=destination_state,
-            numbers=(source, destination),
-            amount=amount,
-            memo=memo,
-            initiator_id=initiator_id,
-            key=idempotency_key,
-            request_hash=request_hash,
-            client_ip=client_ip,
-        )
-        return TransferResult(record)
+        def work(conn, dialect: str) -> TransferResult:
+            daily = rule_actor is not None and limits.daily is not None
+            snapshot = ledger_store.read_for_move(
+                conn,
+                dialect,
+                a=source,
+                b=destination,
+                lock_user_id=rule_actor,
+                initiator_id=initiator_id,
+                key=idempotency_key,
+                sent_since=utcnow() - timedelta(hours=24) if daily else None,
+            )
+            if snapshot.stored is not None:
+                # Read under the account locks: a concurrent twin has committed by now.
+                if snapshot.stored[1] != request_hash:
+                    raise IdempotencyKeyReused()
+                return TransferResult(ledger_store.get_transfer(conn, dialect, snapshot.stored[0]), replayed=True)
+            source_state = snapshot.accounts.get(source) if is_valid_number(source) else None
+            destination_state = snapshot.accounts.get(destination) if is_valid_number(destination) else None
+            check_transfer(
+                actor_id=rule_actor,
+                source=source_state,
+                destination=destination_state,
+                amount=amount,
+                limits=limits,
+                sent_last_24h=snapshot.sent_last_24h,
+            )
+            return TransferResult(
+                ledger_store.write_move(
+                    conn,
+                    dialect,
+                    kind=kind,
+                    source=source_state,
+                    destination=destination_state,
+                    numbers=(source, destination),
+                    amount=amount,
+                    memo=memo,
+                    initiator_id=initiator_id,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    client_ip=client_ip,
+                )
+            )
 
-    try:
         # A concurrent request with the same idempotency key loses the unique
         # race; its next attempt finds the winner's row and replays it.
         result = db.write_raw(work, retry_unique=_IDEMPOTENCY_RACE)
-    except BankError as refusal:
-        TRANSFERS.labels(kind, refusal.code).inc()
-        log.info(f"{kind}.refused", code=refusal.code, initiator_id=initiator_id, amount=amount)
-        raise
     outcome = "replayed" if result.replayed else "ok"
     TRANSFERS.labels(kind, outcome).inc()
     if not result.replayed:
@@ -212,6 +212,8 @@ def _move(
         f"{kind}.{outcome}",
         transfer_id=result.transfer.id,
         initiator_id=initiator_id,
+        source=mask_number(result.transfer.source),
+        destination=mask_number(result.transfer.destination),
         amount=amount,
         currency=result.transfer.currency,
     )
