@@ -8,6 +8,7 @@ from ..security.guards import current_user
 from ..services import accounts, history
 from . import bp
 from .auth import see_other, show_refusal
+from .filters import account_number_filter
 from .forms import OpenAccountForm
 from .guard import login_required
 
@@ -50,5 +51,5 @@ def open_account():
     except BankError as refusal:
         show_refusal(form, refusal)
         return show_dashboard(form, 422)
-    flash(f"Your new account “{account.name}” ({account.number}) is open.", "success")
+    flash(f"Your new account “{account.name}” ({account_number_filter(account.number)}) is open.", "success")
     return see_other("web.dashboard")

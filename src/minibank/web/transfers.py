@@ -85,7 +85,8 @@ def confirm_transfer():
     else:
         if not result.replayed:
             sent = result.transfer
-            flash(f"Sent {money_filter(sent.amount, sent.currency)} to account {sent.destination}.", "success")
+            amount, destination = money_filter(sent.amount, sent.currency), account_number_filter(sent.destination)
+            flash(f"Sent {amount} to account {destination}.", "success")
         return see_other("web.receipt", transfer_id=result.transfer.id)
     return show_form(form, 422)
 
