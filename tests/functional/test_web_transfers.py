@@ -3,6 +3,7 @@
 import pytest
 
 from minibank import create_app
+from minibank.services import accounts
 
 from ..support.http import Auth
 from ..support.web import Banking, balance, comparable, hidden_fields, unused_number
@@ -14,10 +15,13 @@ def payee(make_user, make_account):
     return make_account(owner=make_user(email="dan@example.com", name="Dan Secretname"), balance=500)
 
 
-def test_form_offers_own_open_accounts_and_a_fresh_token(client, customer):
-    _, funded, empty = customer
-    page = client.get("/transfer").get_data(as_text=True)
-    assert funded.number[:4] in page and "Checking" in page and "Savings" in page
+def test_form_offers_own_open_accounts_and_a_fresh_token(client, db, customer, make_account):
+    user, funded, empty = customer
+    closed = make_account(owner=user, name="Old account")
+    accounts.close_account(db, number=closed.number, owner_id=user.id)
+    page = client.get(f"/transfer?from={empty.number}").get_data(as_text=True)
+    assert funded.number[:4] in page and "Checking" in page and "Old account" not in page
+    assert f'selected value="{empty.number}"' in page
     first, second = hidden_fields(page)["token"], hidden_fields(client.get("/transfer").get_data(as_text=True))["token"]
     assert len(first) >= 20 and first != second
     assert 'for="to"' in page and 'id="to"' in page  # labels are tied to their inputs
@@ -131,27 +135,22 @@ def test_source_must_be_one_of_the_customers_accounts(client, customer, payee, b
 def test_service_refusals_reshow_the_form_with_the_message_at_the_field(
     client, db, customer, payee, make_account, banking, case, field, message
 ):
-    _, funded, empty = customer
-    destination, amount, memo = payee.number, "5.00", "note"
-    if case == "insufficient":
-        amount = "100.01"
-    elif case == "per_transfer_limit":
-        amount = "10000.01"
-    elif case == "unknown":
-        destination = unused_number()
-    elif case == "same":
-        destination = funded.number
-    elif case == "closed":
-        from minibank.services import accounts
+    user, funded, empty = customer
 
-        accounts.close_account(db, number=empty.number, owner_id=customer[0].id)
-        destination = empty.number
-    elif case == "currency":
-        destination = make_account(balance=0, currency="EUR").number
-    elif case == "control_memo":
-        memo = "tab\there"
-    data = banking.confirm_data(funded.number, destination, amount, memo) if case != "control_memo" else {
-        **banking.form_tokens(), "from": funded.number, "to": destination, "amount": amount, "memo": memo}
+    def closed_account():
+        accounts.close_account(db, number=empty.number, owner_id=user.id)
+        return empty.number
+
+    destination, amount, memo = {
+        "insufficient": lambda: (payee.number, "100.01", ""),
+        "per_transfer_limit": lambda: (payee.number, "10000.01", ""),
+        "unknown": lambda: (unused_number(), "5.00", ""),
+        "same": lambda: (funded.number, "5.00", ""),
+        "closed": lambda: (closed_account(), "5.00", ""),
+        "currency": lambda: (make_account(balance=0, currency="EUR").number, "5.00", ""),
+        "control_memo": lambda: (payee.number, "5.00", "tab\there"),
+    }[case]()
+    data = banking.confirm_data(funded.number, destination, amount, memo)
     response = banking.confirm(data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422, page
@@ -193,3 +192,8 @@ def test_transfers_are_rate_limited_per_user(sqlite_url, tmp_path, monkeypatch, 
     assert [r.status_code for r in responses] == [303, 303, 429]
     assert "Too many requests" in responses[2].get_data(as_text=True) and responses[2].headers["Retry-After"]
     assert "Traceback" not in responses[2].get_data(as_text=True)
+
+
+def test_a_deposit_receipt_names_cash_not_the_banks_account(client, customer):
+    page = client.get("/transfers/1").get_data(as_text=True)
+    assert "Money received" in page and "Cash deposit" in page and "100.00 USD" in page
