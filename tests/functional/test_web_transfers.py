@@ -77,6 +77,16 @@ def test_change_details_goes_back_to_the_filled_form(client, customer, payee, ba
     assert 'value="10.00"' in page and 'value="gift"' in page and hidden_fields(page)["token"] == data["token"]
 
 
+@pytest.mark.parametrize("token", ["", "x" * 65])
+def test_confirm_needs_a_plausible_idempotency_token(client, db, customer, payee, banking, token):
+    data = banking.confirm_data(customer[1].number, payee.number, "10.00")
+    response = banking.confirm({**data, "token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "This form had expired" in page and 'value="10.00"' in page
+    assert len(hidden_fields(page)["token"]) == 32  # a fresh token to send with
+    assert balance(db, customer[1].number) == 10_000
+
+
 def test_confirm_without_csrf_token_is_refused_and_moves_nothing(client, db, customer, payee, banking):
     _, funded, _ = customer
     data = banking.confirm_data(funded.number, payee.number, "10.00")

@@ -80,6 +80,7 @@ def valid_account_number(form, field):
 
 
 _MEMO_TOO_LONG = f"The memo may be at most {MEMO_MAX_LENGTH} characters."
+_EXPIRED = "This form had expired. Please check the details and send again."
 
 
 def new_idempotency_token() -> str:
@@ -100,7 +101,7 @@ class TransferForm(FlaskForm):
                          description="For example 25.00", render_kw={"inputmode": "decimal"})
     memo = StringField("Memo (optional)", filters=[_strip],
                        validators=[Optional(), Length(max=MEMO_MAX_LENGTH, message=_MEMO_TOO_LONG)])
-    token = HiddenField(validators=[DataRequired("This form expired; please start the transfer again.")])
+    token = HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
 
 
 class DayField(StringField):

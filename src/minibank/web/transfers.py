@@ -34,13 +34,15 @@ def transfer_form() -> TransferForm:
         if a.status == "open"
     ]
     form.own_accounts = {a.number: a for a in owned}
-    if not form.token.data:
-        form.token.data = new_idempotency_token()
     return form
 
 
 def show_form(form: TransferForm, status: int = 200):
     """Render the transfer form (again), keeping what the customer typed."""
+    if form.token.errors or not form.token.data:
+        # Only a rendered form gets a token: a submission without one must not invent it.
+        form.form_errors.extend(form.token.errors)
+        form.token.data = new_idempotency_token()
     return render_template("transfer.html", form=form), status
 
 
