@@ -103,3 +103,39 @@ def page(
 
 def _rows(conn: Connection, params: dict) -> list:
     return conn.execute(_PAGE, params).all()
+
+
+def between(
+    db: Database, *, number: str, owner_id: int | None, since: datetime | None, until: datetime | None
+) -> tuple[Account, list[HistoryItem]]:
+    """Every movement of the account in [since, until), newest first (for statements)."""
+    first = page(db, number=number, owner_id=owner_id, limit=MAX_PAGE, since=since, until=until)
+    items, cursor = list(first.items), first.next_cursor
+    while cursor is not None:
+        more = page(db, number=number, owner_id=owner_id, limit=MAX_PAGE, cursor=cursor, since=since, until=until)
+        items.extend(more.items)
+        cursor = more.next_cursor
+    return first.account, items
+
+
+def latest_for_owner(db: Database, *, accounts: list[Account], limit: int = 5) -> list[tuple[Account, HistoryItem]]:
+    """The newest movements across the given accounts of one owner, newest first."""
+    merged = [
+        (account, item)
+        for account in accounts
+        for item in page(db, number=account.number, owner_id=account.owner_id, limit=limit).items
+    ]
+    # Entry ids are handed out in time order, so they order movements across accounts too.
+    return sorted(merged, key=lambda pair: pair[1].id, reverse=True)[:limit]
+
+
+_BALANCES_AFTER = text(
+    "SELECT a.number, e.balance_after FROM entries e JOIN accounts a ON a.id = e.account_id "
+    "WHERE e.transfer_id = :transfer AND a.owner_id = :owner"
+)
+
+
+def balances_after(db: Database, *, transfer_id: int, owner_id: int) -> dict[str, int]:
+    """The balance each of the owner's accounts was left with by one transfer, by number."""
+    rows = db.read(lambda conn: conn.execute(_BALANCES_AFTER, {"transfer": transfer_id, "owner": owner_id}).all())
+    return {row.number: row.balance_after for row in rows}

@@ -19,7 +19,7 @@ def see_other(endpoint: str, **values):
 
 def show_refusal(form, refusal: BankError) -> None:
     """Put a service refusal next to its field, or above the form."""
-    field = getattr(form, refusal.field, None) if refusal.field else None
+    field = next((f for f in form if f.name == refusal.field), None) if refusal.field else None
     if field is not None:
         field.errors = [*field.errors, refusal.detail]
     else:

@@ -1,8 +1,21 @@
 """Flask-WTF forms: every state-changing form carries a CSRF token."""
 
+import re
+import secrets
+from datetime import date
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..domain.accounts import is_valid_number, normalize_number
+from ..domain.errors import InvalidAmount
+from ..domain.money import parse_amount
+from ..domain.transfers import MEMO_MAX_LENGTH
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The ledger starts in 1970; a range must still end within the calendar after a day is added.
+_FIRST_YEAR, _LAST_YEAR = 1970, 9998
 
 from ..security.passwords import MAX_LENGTH
 
@@ -35,3 +48,96 @@ class PasswordForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A form with no fields: just the CSRF token behind a button (logout, open account)."""
+
+
+class OpenAccountForm(FlaskForm):
+    """The name the customer gives a new account."""
+
+    name = StringField("Name of the new account", default="Savings",
+                       validators=[DataRequired("Give the account a name."), Length(max=60)])
+
+
+def _strip(text):
+    return text.strip() if isinstance(text, str) else text
+
+
+class AmountField(StringField):
+    """Decimal text such as "12.34"; once validated, ``minor`` holds the integer minor units."""
+
+    minor: int | None = None
+
+    def pre_validate(self, form):
+        """Parse with the bank's own rule so the form and the service never disagree."""
+        self.minor = None
+        if not self.data:
+            return  # InputRequired says what is missing
+        try:
+            self.minor = parse_amount(self.data)
+        except InvalidAmount as refusal:
+            raise ValidationError(refusal.detail) from None
+
+
+def valid_account_number(form, field):
+    """Refuse a number whose check digits disagree (a typo) before the bank looks it up."""
+    if field.data and not is_valid_number(field.data):
+        raise ValidationError("That is not a valid account number: please check the digits.")
+
+
+_MEMO_TOO_LONG = f"The memo may be at most {MEMO_MAX_LENGTH} characters."
+_EXPIRED = "This form had expired. Please check the details and send again."
+
+
+def new_idempotency_token() -> str:
+    """A fresh random token that makes one transfer form send money at most once."""
+    return secrets.token_urlsafe(24)
+
+
+class TransferForm(FlaskForm):
+    """Fields `from`, `to`, `amount`, `memo`, and the idempotency token carried through confirmation."""
+
+    source = SelectField("From", name="from", validators=[InputRequired("Choose the account to pay from.")])
+    destination = StringField("To account number", name="to", filters=[normalize_number],
+                              validators=[DataRequired("Type the number of the account to pay."),
+                                          valid_account_number],
+                              description="Ten digits, e.g. 1234 5678 90.",
+                              render_kw={"inputmode": "numeric", "data-account-number": ""})
+    amount = AmountField("Amount", filters=[_strip], validators=[InputRequired("Type an amount.")],
+                         description="For example 25.00", render_kw={"inputmode": "decimal"})
+    memo = StringField("Memo (optional)", filters=[_strip],
+                       validators=[Optional(), Length(max=MEMO_MAX_LENGTH, message=_MEMO_TOO_LONG)])
+    token = HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
+
+
+class DayField(StringField):
+    """A YYYY-MM-DD date (rendered as a date picker); ``day`` holds it once validated."""
+
+    day: date | None = None
+
+    def pre_validate(self, form):
+        """Accept only the ISO form: 2025-01-31."""
+        self.day = None
+        if self.data:
+            try:
+                if not _ISO_DATE.fullmatch(self.data):
+                    raise ValueError(self.data)
+                self.day = date.fromisoformat(self.data)
+                if not _FIRST_YEAR <= self.day.year <= _LAST_YEAR:
+                    raise ValueError(self.data)
+            except ValueError:
+                self.day = None
+                raise ValidationError("Give a real date as YYYY-MM-DD, e.g. 2025-01-31.") from None
+
+
+class StatementForm(FlaskForm):
+    """The date range of a statement download (a GET form: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    start = DayField("From", name="from", filters=[_strip], render_kw={"type": "date"})
+    end = DayField("To", name="to", filters=[_strip], render_kw={"type": "date"})
+
+    def validate_end(self, field):
+        """Refuse a range that ends before it starts."""
+        if self.start.day and field.day and field.day < self.start.day:
+            raise ValidationError("The end date must not be before the start date.")

@@ -1,0 +1,49 @@
+"""Statements as CSV that a spreadsheet opens as data, never as formulas."""
+
+import csv
+import io
+from datetime import date
+
+from ..domain.money import format_amount
+from ..services.accounts import Account
+from ..services.history import HistoryItem
+
+# A cell starting with one of these is read as a formula by spreadsheet programs (OWASP CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CASH = "cash"
+COLUMNS = ["date", "transfer_id", "counterparty", "memo", "amount", "currency", "balance_after"]
+
+
+def safe_cell(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading formula character is escaped with a quote."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def counterparty(item: HistoryItem) -> str:
+    """The other account's number, or "cash" for a teller deposit or withdrawal."""
+    return item.counterparty if item.kind == "transfer" else CASH
+
+
+def statement_csv(account: Account, items: list[HistoryItem]) -> str:
+    """The movements oldest first, as a statement reads; amounts are plain signed decimals."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for item in sorted(items, key=lambda i: i.id):
+        writer.writerow([
+            item.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            item.transfer_id,
+            safe_cell(counterparty(item)),
+            safe_cell(item.memo),
+            format_amount(item.amount),
+            safe_cell(account.currency),
+            format_amount(item.balance_after),
+        ])
+    return out.getvalue()
+
+
+def statement_filename(account: Account, start: date | None, end: date | None) -> str:
+    """e.g. statement-1234567890-2025-01-01-to-2025-01-31.csv (digits and dashes only)."""
+    first = start.isoformat() if start else "start"
+    last = end.isoformat() if end else "today"
+    return f"statement-{account.number}-{first}-to-{last}.csv"

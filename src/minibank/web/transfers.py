@@ -1,0 +1,103 @@
+"""Moving money: the transfer form, its confirmation step, and the receipt."""
+
+from flask import current_app, flash, render_template, request
+
+from ..domain.errors import BankError, IdempotencyKeyReused
+from ..domain.transfers import Limits
+from ..extensions import db, limiter
+from ..security.guards import current_user, user_key
+from ..services import accounts, history, transfers
+from . import bp
+from .auth import see_other, show_refusal
+from .filters import account_number_filter, money_filter
+from .forms import TransferForm, new_idempotency_token
+from .guard import login_required
+
+
+def transfer_limit() -> str:
+    """The per-user limit on sending money."""
+    return current_app.config["RATELIMIT_TRANSFER"]
+
+
+def transfer_limits() -> Limits:
+    """The configured per-transfer and rolling 24-hour maxima."""
+    return Limits(per_transfer=current_app.config["TRANSFER_MAX"], daily=current_app.config["DAILY_TRANSFER_MAX"])
+
+
+def transfer_form() -> TransferForm:
+    """The transfer form, offering the customer's open accounts as sources."""
+    form = TransferForm()
+    owned = accounts.list_for_owner(db, owner_id=current_user().id)
+    form.source.choices = [
+        (a.number, f"{a.name} · {account_number_filter(a.number)} · {money_filter(a.balance, a.currency)}")
+        for a in owned
+        if a.status == "open"
+    ]
+    form.own_accounts = {a.number: a for a in owned}
+    return form
+
+
+def show_form(form: TransferForm, status: int = 200):
+    """Render the transfer form (again), keeping what the customer typed."""
+    if form.token.errors or not form.token.data:
+        # Only a rendered form gets a token: a submission without one must not invent it.
+        form.form_errors.extend(form.token.errors)
+        form.token.data = new_idempotency_token()
+    return render_template("transfer.html", form=form), status
+
+
+@bp.route("/transfer", methods=["GET", "POST"])
+@login_required
+def transfer():
+    """GET: the empty form. POST: check the input and show what will happen before any money moves."""
+    form = transfer_form()
+    if request.method == "GET":
+        form.source.data = request.args.get("from", form.source.data)
+        return show_form(form)
+    if request.form.get("edit") or not form.validate_on_submit():
+        return show_form(form, 200 if request.form.get("edit") else 422)
+    return render_template("transfer_confirm.html", form=form)
+
+
+@bp.post("/transfer/confirm")
+@login_required
+@limiter.limit(transfer_limit, key_func=user_key)
+def confirm_transfer():
+    """Move the money; the form's token makes a repeated submission replay the first result."""
+    form = transfer_form()
+    if not form.validate_on_submit():
+        return show_form(form, 422)
+    try:
+        result = transfers.transfer(
+            db,
+            actor_id=current_user().id,
+            source=form.source.data,
+            destination=form.destination.data,
+            amount=form.amount.minor,
+            memo=form.memo.data or "",
+            idempotency_key=form.token.data,
+            limits=transfer_limits(),
+            client_ip=request.remote_addr,
+        )
+    except IdempotencyKeyReused:
+        form.token.data = new_idempotency_token()
+        form.form_errors.append("This form has already sent a transfer. Check your accounts, then send again if you mean to.")
+    except BankError as refusal:
+        show_refusal(form, refusal)
+    else:
+        if not result.replayed:
+            sent = result.transfer
+            amount, destination = money_filter(sent.amount, sent.currency), account_number_filter(sent.destination)
+            flash(f"Sent {amount} to account {destination}.", "success")
+        return see_other("web.receipt", transfer_id=result.transfer.id)
+    return show_form(form, 422)
+
+
+@bp.get("/transfers/<int:transfer_id>")
+@login_required
+def receipt(transfer_id: int):
+    """A transfer's receipt; only its sender or receiver may see it."""
+    user = current_user()
+    record = transfers.get_for_party(db, transfer_id=transfer_id, user_id=user.id)
+    balances = history.balances_after(db, transfer_id=record.id, owner_id=user.id)
+    return render_template("receipt.html", transfer=record, balances=balances, sent=record.source_owner == user.id)

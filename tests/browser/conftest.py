@@ -1,0 +1,97 @@
+"""A live miniBank with demo data, and headless Debian Chromium driven by Playwright."""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from minibank import create_app
+from minibank.services import accounts, users
+from minibank.services.demo import load_demo
+
+from ..support.services import require
+
+CHROMIUM = os.environ.get("MINIBANK_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DESKTOP = {"width": 1000, "height": 700}
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from Debian's package (Playwright never downloads a browser here)."""
+    if not shutil.which(CHROMIUM):
+        require("Chromium", f"{CHROMIUM} is missing; install it with: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        """The app's own structured log says enough."""
+
+
+class LiveBank:
+    """The running server's address, its app and database, and the demo accounts."""
+
+    def __init__(self, url, app):
+        self.url = url
+        self.app = app
+        self.db = app.extensions["minibank.db"]
+
+    def account_of(self, email: str, name: str = "Checking"):
+        """A demo customer's account by name."""
+        user = users.get_by_email(self.db, email=email)
+        return next(a for a in accounts.list_for_owner(self.db, owner_id=user.id) if a.name == name)
+
+    def balance(self, number: str) -> int:
+        """An account's balance, read from the database."""
+        return accounts.get_by_number(self.db, number=number, owner_id=None).balance
+
+
+@pytest.fixture
+def live(sqlite_url, tmp_path, monkeypatch):
+    """A fresh app with the demo data, served by Werkzeug on a free port of 127.0.0.1."""
+    monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"DATABASE_URL": sqlite_url, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        load_demo(app.extensions["minibank.db"], currency=app.config["CURRENCY"])
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveBank(f"http://127.0.0.1:{server.server_port}", app)
+    server.shutdown()
+    thread.join()
+    app.extensions["minibank.db"].dispose()
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(viewport=..., javascript=True) -> a new Playwright page in its own context."""
+    contexts = []
+
+    def make(viewport=DESKTOP, javascript=True):
+        context = browser.new_context(viewport=viewport, accept_downloads=True, java_script_enabled=javascript)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """Save a full-page screenshot to artifacts/screenshots/ (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

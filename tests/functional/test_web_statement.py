@@ -1,0 +1,71 @@
+"""Statement download: CSV content, formula escaping, date range, friendly refusals."""
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from minibank.services import transfers
+
+HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "plain memo"]
+
+
+@pytest.fixture
+def statement_account(db, customer, make_account):
+    """The customer's funded account after transfers with formula-like memos."""
+    user, funded, _ = customer
+    other = make_account(balance=0)
+    for n, memo in enumerate(HOSTILE, start=1):
+        transfers.transfer(db, actor_id=user.id, source=funded.number, destination=other.number, amount=n * 100, memo=memo)
+    return funded, other
+
+
+def _rows(response):
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_statement_is_a_csv_attachment_oldest_first(client, statement_account):
+    funded, other = statement_account
+    response = client.get(f"/accounts/{funded.number}/statement.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and f"statement-{funded.number}-start-to-today.csv" in disposition
+    rows = _rows(response)
+    assert rows[0] == ["date", "transfer_id", "counterparty", "memo", "amount", "currency", "balance_after"]
+    assert [r[4] for r in rows[1:]] == ["100.00", "-1.00", "-2.00", "-3.00", "-4.00", "-5.00"]
+    assert [r[6] for r in rows[1:]] == ["100.00", "99.00", "97.00", "94.00", "90.00", "85.00"]
+    assert rows[1][2] == "cash" and rows[2][2] == other.number and rows[2][5] == "USD"
+    assert rows[2][1].isdigit() and len(rows[2][0]) == 19
+
+
+def test_cells_that_look_like_formulas_are_escaped(client, statement_account):
+    rows = _rows(client.get(f"/accounts/{statement_account[0].number}/statement.csv"))
+    assert [r[3] for r in rows[2:]] == ["'" + m for m in HOSTILE[:4]] + ["plain memo"]
+    assert all(not r[4].startswith("'") for r in rows[1:])  # amounts stay numbers
+
+
+def test_date_range_is_inclusive_in_utc(client, statement_account):
+    number = statement_account[0].number
+    today = datetime.now(timezone.utc).date()
+    tomorrow = today + timedelta(days=1)
+    same_day = client.get(f"/accounts/{number}/statement.csv?from={today}&to={today}")
+    assert len(_rows(same_day)) == 7 and f"{today}-to-{today}" in same_day.headers["Content-Disposition"]
+    assert len(_rows(client.get(f"/accounts/{number}/statement.csv?from={tomorrow}"))) == 1  # header only
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2025-02-01&to=2025-01-31", "must not be before the start date"),
+        ("from=31/01/2025", "as YYYY-MM-DD"),
+        ("to=2025-02-30", "as YYYY-MM-DD"),
+        ("from=20250101", "as YYYY-MM-DD"),
+        ("to=9999-12-31", "as YYYY-MM-DD"),
+    ],
+)
+def test_bad_or_reversed_dates_reshow_the_page_with_a_form_error(client, statement_account, query, message):
+    response = client.get(f"/accounts/{statement_account[0].number}/statement.csv?{query}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert message in page and "Download CSV" in page and "Traceback" not in page
