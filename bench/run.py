@@ -1,0 +1,192 @@
+"""The bank benchmark: API transfers against the database's own ceiling.
+
+    bin/bench            full run (about 15 minutes): JSON and PNG in bench/results/
+    bin/bench --smoke    a few seconds per step, correctness only (CI runs this)
+
+For each engine it seeds customers, starts `minibank serve` (gunicorn, production
+settings, rate limits off), and for each concurrency runs wrk against
+POST /api/v1/transfers, interleaved with the ceiling (pgbench TPC-B on the same
+PostgreSQL; a raw sqlite3 transfer loop with the app's WAL and synchronous=FULL).
+Each figure is the median of --runs runs. Afterwards the ledger must verify and
+customer money must be unchanged. History latency is measured on accounts with
+10 thousand and 1 million entries.
+"""
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from bench import ceilings, chart, seed  # noqa: E402
+from bench.load import run_wrk  # noqa: E402
+from minibank import migrate  # noqa: E402
+from minibank.db import Database  # noqa: E402
+from minibank.services import ledger_check  # noqa: E402
+from tests.support.ledger import customer_total  # noqa: E402
+from tests.support.servers import app_server  # noqa: E402
+
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+SECRET = "benchmark-secret-" + "x" * 40
+
+
+def main() -> None:
+    """Parse the options, run every step, write the results."""
+    options = _options()
+    results = {"options": vars(options), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "engines": {}}
+    work = Path(tempfile.mkdtemp(prefix="minibank-bench-"))
+    for engine in options.engines:
+        print(f"== {engine}", flush=True)
+        results["engines"][engine] = bench_engine(engine, options, work)
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    if not options.smoke:
+        chart.draw(results, out / "throughput.png")
+    print(json.dumps(summary(results), indent=2))
+    if not all(engine["verified"] for engine in results["engines"].values()):
+        sys.exit("ledger verification failed")
+
+
+def bench_engine(engine: str, options, work: Path) -> dict:
+    """Seed, serve and measure one engine."""
+    url = _fresh_database(engine, work)
+    db = Database(url)
+    migrate.upgrade(db.engine)
+    people = seed.customers(db, count=options.customers)
+    histories = {n: seed.history_account(db, owner_email=people[0][0], entries=n) for n in options.history}
+    total_before = customer_total(db)
+    env = {
+        "MINIBANK_ENV": "production",
+        "MINIBANK_SECRET_KEY": SECRET,
+        "MINIBANK_DATABASE_URL": url,
+        "MINIBANK_INSTANCE_PATH": str(work / "instance"),
+        "MINIBANK_RATELIMIT_ENABLED": "false",
+        "MINIBANK_DB_POOL_SIZE": str(options.threads),
+    }
+    result = {"transfers": {}, "ceiling": {}, "history": {}}
+    with app_server(env, args=("--workers", str(options.workers), "--threads", str(options.threads)),
+                    log=work / f"{engine}-server.log") as base:
+        items = _items_file(base, people, work / f"{engine}-items.txt")
+        for clients in options.clients:
+            runs, ceiling_runs = [], []
+            for _ in range(options.runs):
+                ceiling_runs.append(_ceiling(engine, options, work, clients))
+                runs.append(run_wrk(base, items, clients=clients, seconds=options.seconds))
+            result["transfers"][clients] = _median_run(runs)
+            result["ceiling"][clients] = {key: statistics.median(run[key] for run in ceiling_runs) for key in ceiling_runs[0]}
+            print(f"   C={clients}: {result['transfers'][clients]['per_second']} transfers/s, "
+                  f"ceiling {result['ceiling'][clients]}", flush=True)
+        history_items = _items_file(base, people[:1], work / f"{engine}-history-items.txt")
+        for entries, number in histories.items():
+            path = f"/api/v1/accounts/{number}/transactions?limit=20"
+            result["history"][entries] = run_wrk(base, history_items, clients=4, seconds=options.seconds, path=path)
+    report = ledger_check.verify(db)
+    result["verified"] = report.ok and customer_total(db) == total_before
+    result["ledger"] = {"accounts": report.accounts, "transfers": report.transfers, "problems": report.problems}
+    db.dispose()
+    return result
+
+
+def _ceiling(engine: str, options, work: Path, clients: int) -> dict:
+    if engine == "sqlite":
+        return {"sqlite_loop_tps": round(ceilings.sqlite_loop_tps(work / "loop.db", seconds=options.seconds), 1)}
+    return {
+        "pgbench_tps": ceilings.pgbench_tps(ADMIN_URL, "pgbench_ceiling", clients=clients, seconds=options.seconds,
+                                            simple_update=False),
+        "pgbench_n_tps": ceilings.pgbench_tps(ADMIN_URL, "pgbench_ceiling", clients=clients,
+                                              seconds=options.seconds, simple_update=True),
+    }
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median throughput, with every run's figures kept."""
+    ordered = sorted(runs, key=lambda run: run["per_second"])
+    return {**ordered[len(ordered) // 2], "all_per_second": [run["per_second"] for run in runs],
+            "errors_total": sum(run["errors"] for run in runs)}
+
+
+def _fresh_database(engine: str, work: Path) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{work / 'bank.db'}"
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE minibank_bench"))
+    admin.dispose()
+    ceilings.pgbench_init(ADMIN_URL, "pgbench_ceiling", scale=10)
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/minibank_bench"
+
+
+def _items_file(base: str, people: list, path: Path) -> Path:
+    """Lines "token from to": each customer pays other customers from their own accounts."""
+    rng = random.Random(7)
+    numbers = [number for _, owned in people for number in owned]
+    lines = []
+    for email, owned in people:
+        token = _token(base, email)
+        for source in owned:
+            destination = rng.choice([n for n in numbers if n != source])
+            lines.append(f"{token} {source} {destination}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _token(base: str, email: str) -> str:
+    body = json.dumps({"email": email, "password": seed.PASSWORD}).encode()
+    request = urllib.request.Request(f"{base}/api/v1/auth/token", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["access_token"]
+
+
+def summary(results: dict) -> list[dict]:
+    """One row per engine and concurrency: transfers/s, latency, ceiling and ratio."""
+    rows = []
+    for engine, result in results["engines"].items():
+        for clients, run in result["transfers"].items():
+            ceiling = result["ceiling"][clients]
+            reference = ceiling.get("pgbench_tps") or ceiling.get("sqlite_loop_tps")
+            rows.append({
+                "engine": engine, "C": clients, "transfers_per_s": run["per_second"], "p50_ms": run["p50_ms"],
+                "p95_ms": run["p95_ms"], "p99_ms": run["p99_ms"], "errors": run["errors_total"],
+                "ceiling_tps": reference, "ratio": round(run["per_second"] / reference, 3) if reference else None,
+                "wrk_cpu_cores": run["load_generator_cpu"],
+            })
+        for entries, run in result["history"].items():
+            rows.append({"engine": engine, "history_entries": entries, "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
+                         "errors": run["errors"]})
+    return rows
+
+
+def _options():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny and quick: correctness only")
+    parser.add_argument("--engines", default="postgresql,sqlite")
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--history", default="10000,1000000", help="entries on the measured history accounts")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    options = parser.parse_args()
+    if options.smoke:
+        options.runs, options.seconds, options.customers, options.history = 1, 2, 10, "100,1000"
+    options.engines = options.engines.split(",")
+    options.clients = [int(c) for c in options.clients.split(",")]
+    options.history = [int(n) for n in options.history.split(",")]
+    return options
+
+
+if __name__ == "__main__":
+    main()
