@@ -1,10 +1,42 @@
 """The audit trail: one row per security- or money-relevant event, in the action's transaction."""
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
+from ..db import Database
+from ..domain.errors import InvalidInput
 from ..models import audit_events, utcnow
+
+PAGE_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """An event as the admin pages see it; ``seq`` is None until the sealer chains it."""
+
+    id: int
+    created_at: datetime
+    actor_id: int | None
+    client_ip: str | None
+    event: str
+    object: str | None
+    outcome: str
+    details: dict
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """One page of events, newest first; pass ``next_before_id`` back for the next page."""
+
+    items: list[AuditEvent]
+    next_before_id: int | None
+
+
+_COLUMNS = [getattr(audit_events.c, name) for name in AuditEvent.__slots__]
 
 
 def record(
@@ -29,3 +61,17 @@ def record(
             details=json.dumps(details or {}, sort_keys=True, separators=(",", ":")),
         )
     )
+
+
+def list_events(db: Database, *, limit: int = 50, before_id: int | None = None) -> AuditPage:
+    """Events newest first, ``limit`` at a time, after the keyset cursor ``before_id``."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput(f"The limit is a whole number from 1 to {PAGE_MAX}.", field="limit")
+    if before_id is not None and (isinstance(before_id, bool) or not isinstance(before_id, int) or before_id < 1):
+        raise InvalidInput("The cursor is not valid.", field="cursor")
+    query = select(*_COLUMNS).order_by(audit_events.c.id.desc()).limit(limit + 1)
+    if before_id is not None:
+        query = query.where(audit_events.c.id < before_id)
+    rows = db.read(lambda conn: conn.execute(query).all())
+    items = [AuditEvent(**{**row._asdict(), "details": json.loads(row.details)}) for row in rows[:limit]]
+    return AuditPage(items, items[-1].id if len(rows) > limit else None)
