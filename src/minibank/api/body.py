@@ -4,6 +4,7 @@ import json
 
 from flask import request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.errors import BankError
 
@@ -53,6 +54,10 @@ def parse_json(model: type[BaseModel]):
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413 before this returns
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(raw) >= limit:
+        # A streamed (chunked) body is cut at the cap without an error: refuse it, never parse a prefix.
+        raise RequestEntityTooLarge()
     try:
         data = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except _DuplicateKey as duplicate:
