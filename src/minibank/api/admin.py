@@ -15,7 +15,7 @@ from .registry import PROBLEM, operation
 from .schemas import AdminUserOut, AuditPageOut, CashIn, TransferOut
 from .shapes import admin_user_out, audit_event_out, transfer_out
 
-_CASH = {201: TransferOut, 404: PROBLEM, 409: PROBLEM, 503: PROBLEM}
+_CASH = {201: TransferOut, 404: PROBLEM, 409: PROBLEM}
 _USER_ID = {"user_id": {"type": "integer"}}
 
 

@@ -42,11 +42,12 @@ class Operation:
     @property
     def statuses(self) -> dict[int, type[BaseModel] | str | None]:
         """Every status the operation can answer: declared ones plus those its inputs and guards imply."""
-        implied = {429: PROBLEM}  # every route has at least the default rate limit
+        # Every route refuses undeclared query parameters (422) and has at least the default rate limit.
+        implied = {422: PROBLEM, 429: PROBLEM}
         if self.body is not None:
-            implied.update({400: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM})
-        if self.query is not None or self.idempotent:
-            implied[422] = PROBLEM
+            implied.update({400: PROBLEM, 413: PROBLEM, 415: PROBLEM})
+        if self.method == "POST":
+            implied[503] = PROBLEM  # every write may meet a lock it cannot get (Busy, with Retry-After)
         if self.auth:
             implied[401] = PROBLEM
         if self.admin:

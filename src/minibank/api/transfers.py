@@ -22,7 +22,7 @@ def transfer_limit() -> str:
 
 
 @operation(bp, "POST", "/transfers", summary="Send money", tag="transfers", body=TransferIn, idempotent=True,
-           responses={201: TransferOut, 404: PROBLEM, 409: PROBLEM, 503: PROBLEM})
+           responses={201: TransferOut, 404: PROBLEM, 409: PROBLEM})
 @limiter.limit(transfer_limit, key_func=user_key)
 def create_transfer():
     """Move money from one of the caller's accounts to any open account in the bank.
