@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.money import format_amount
 from ..domain.transfers import MEMO_MAX_LENGTH
+from ..security.passwords import MIN_LENGTH as PASSWORD_MIN
 
 # The money parser's own grammar (domain.money); zero and amounts past a 64-bit cent count are 422 invalid_amount.
 AMOUNT_PATTERN = r"^[0-9]{1,18}(\.[0-9]{1,2})?$"
@@ -32,9 +33,12 @@ SignedAmountText = Annotated[str, Field(examples=["-12.34"], json_schema_extra={
 AccountNumber = Annotated[
     str, Field(max_length=32, examples=["4821093377"], description="Ten digits, the last two a MOD 97-10 check; spaces and dashes are ignored")
 ]
-Memo = Annotated[
-    str, Field(max_length=MEMO_MAX_LENGTH, json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f]*$"}, description="Printable text")
-]
+# The services' own checks, documented as JSON Schema patterns (ECMA-262 and Python read them alike).
+PRINTABLE = r"^[^\u0000-\u001f\u007f]*$"
+NOT_BLANK = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+EMAIL = r"^[^@\s\u0000]{1,64}@[^@\s\u0000]+\.[^@\s.\u0000]+$"
+NO_NUL = r"^[^\u0000]*$"
+Memo = Annotated[str, Field(max_length=MEMO_MAX_LENGTH, json_schema_extra={"pattern": PRINTABLE}, description="Printable text")]
 
 
 def money(minor: int) -> str:
@@ -66,16 +70,17 @@ class Problem(Out):
 class RegisterIn(Strict):
     """Open a customer login."""
 
-    email: str = Field(max_length=254)
-    name: str = Field(max_length=100)
-    password: str = Field(max_length=256)
+    email: str = Field(max_length=254, json_schema_extra={"pattern": EMAIL})
+    name: str = Field(max_length=100, json_schema_extra={"pattern": NOT_BLANK})
+    password: str = Field(max_length=256, json_schema_extra={"minLength": PASSWORD_MIN, "pattern": NO_NUL},
+                          description="At least 12 characters, and not a commonly used password")
 
 
 class TokenIn(Strict):
     """Exchange credentials for an access token."""
 
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
+    email: str = Field(max_length=254, json_schema_extra={"pattern": NO_NUL})
+    password: str = Field(max_length=256, json_schema_extra={"pattern": NO_NUL})
 
 
 class TokenOut(Out):
@@ -99,7 +104,7 @@ class UserOut(Out):
 class AccountOpenIn(Strict):
     """Open an account."""
 
-    name: str = Field(max_length=60, examples=["Savings"])
+    name: str = Field(max_length=60, examples=["Savings"], json_schema_extra={"pattern": NOT_BLANK})
 
 
 class AccountOut(Out):
