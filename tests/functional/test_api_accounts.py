@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ..support.api import bank, without_request_id  # noqa: F401  (fixture)
+from ..support.api import without_request_id
 
 API = "/api/v1"
 

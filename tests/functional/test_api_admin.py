@@ -1,6 +1,5 @@
 """API for tellers: cash in and out (idempotent per teller), the audit trail, disabling users."""
 
-from ..support.api import bank  # noqa: F401  (fixture)
 from ..support.factories import PASSWORD
 from ..support.ledger import assert_ledger_clean, snapshot
 

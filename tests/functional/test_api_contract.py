@@ -17,7 +17,6 @@ from minibank import create_app
 from minibank.api.openapi import document
 from minibank.extensions import db as app_db
 
-from ..support.api import bank  # noqa: F401  (fixture)
 from ..support.factories import PASSWORD
 
 OPERATIONS = [

@@ -8,7 +8,7 @@ import pytest
 from minibank import create_app
 from minibank.extensions import db as app_db
 
-from ..support.api import bank, live_server  # noqa: F401  (fixture)
+from ..support.api import live_server
 
 API = "/api/v1"
 

@@ -1,19 +1,16 @@
 """API transfers: money moves once, refusals carry the domain's codes, idempotency keys replay."""
 
-import pytest
-
 from minibank.services import accounts
 
-from ..support.api import bank  # noqa: F401  (fixture)
 from ..support.ledger import assert_ledger_clean, snapshot
 
 API = "/api/v1"
 
 
-def transfer(client, caller, to, amount="1.00", memo="", key=None, **extra):
+def transfer(client, caller, to, amount="1.00", memo="", key=None):
     """POST /transfers from the caller's account."""
     headers = {**caller.headers, **({"Idempotency-Key": key} if key is not None else {})}
-    body = {"from_account": caller.account, "to_account": to, "amount": amount, "memo": memo, **extra}
+    body = {"from_account": caller.account, "to_account": to, "amount": amount, "memo": memo}
     return client.post(f"{API}/transfers", json=body, headers=headers)
 
 

@@ -4,7 +4,6 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import pytest
 from werkzeug.serving import make_server
 
 
@@ -33,12 +32,6 @@ class Bank:
         """A user with role admin."""
         user = self.make_user(role="admin")
         return Caller(user, self.auth.bearer(user.email))
-
-
-@pytest.fixture
-def bank(auth, make_user, make_account):
-    """bank.customer(balance=...) and bank.teller(): API callers with tokens."""
-    return Bank(auth, make_user, make_account)
 
 
 def without_request_id(response) -> tuple[int, str, dict]:
