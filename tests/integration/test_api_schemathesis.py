@@ -1,5 +1,6 @@
 """Schemathesis against a live server: every check, bounded examples, zero failures allowed."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from ..support.api import live_server
 pytestmark = pytest.mark.slow
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ST = Path(sys.executable).with_name("st")
+ROOT = Path(__file__).parents[2]
 
 
 def schemathesis(base: str, token: str, *selection: str) -> None:
@@ -20,7 +22,8 @@ def schemathesis(base: str, token: str, *selection: str) -> None:
         "--checks", "all", "--max-examples", "25", "--seed", "20261128", "--workers", "2",
         "--header", f"Authorization: Bearer {token}", "--request-timeout", "30", *selection,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.integration.schemathesis_hooks", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     print(result.stdout[-1500:])
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
 

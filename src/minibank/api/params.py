@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated
 
 from flask import request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidCursor
 from .body import RequestInvalid, validation_errors
 
 PAGE_MAX = 100
@@ -59,12 +59,6 @@ class HistoryQuery(Query):
     from_: DateText | None = Field(None, alias="from", description="First day (UTC), inclusive")
     to: DateText | None = Field(None, description="Last day (UTC), inclusive")
 
-    @model_validator(mode="after")
-    def _in_order(self):
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("'from' must not be after 'to'")
-        return self
-
     def since(self) -> datetime | None:
         """The start of the ``from`` day, UTC."""
         return datetime.combine(self.from_, time(), timezone.utc) if self.from_ else None
@@ -98,5 +92,5 @@ def decode_cursor(cursor: str | None) -> int | None:
     except (ValueError, binascii.Error):
         row_id = 0
     if not 0 < row_id < 2**63 or encode_cursor(row_id) != cursor:
-        raise InvalidInput("The cursor is not valid.", field="cursor")
+        raise InvalidCursor()
     return row_id

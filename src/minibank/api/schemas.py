@@ -31,12 +31,16 @@ AmountText = Annotated[
 ]
 SignedAmountText = Annotated[str, Field(examples=["-12.34"], json_schema_extra={"pattern": r"^-?[0-9]+\.[0-9]{2}$"})]
 AccountNumber = Annotated[
-    str, Field(max_length=32, examples=["4821093377"], description="Ten digits, the last two a MOD 97-10 check; spaces and dashes are ignored")
+    str,
+    Field(max_length=32, examples=["4821093377"], json_schema_extra={"pattern": "^[0-9 -]+$"},
+          description="Ten digits, the last two a MOD 97-10 check; spaces and dashes are ignored"),
 ]
 # The services' own checks, documented as JSON Schema patterns (ECMA-262 and Python read them alike).
 PRINTABLE = r"^[^\u0000-\u001f\u007f]*$"
 NOT_BLANK = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
-EMAIL = r"^[^@\s\u0000]{1,64}@[^@\s\u0000]+\.[^@\s.\u0000]+$"
+# No spaces or controls: the union of what ECMA-262's and Python's \s mean, so both read it the same way.
+_EMAIL_CHAR = r"[^@\s\u0000-\u001f\u007f-\u009f"
+EMAIL = rf"^{_EMAIL_CHAR}]{{1,64}}@{_EMAIL_CHAR}]+\.{_EMAIL_CHAR}.]+$"
 NO_NUL = r"^[^\u0000]*$"
 Memo = Annotated[str, Field(max_length=MEMO_MAX_LENGTH, json_schema_extra={"pattern": PRINTABLE}, description="Printable text")]
 
