@@ -105,7 +105,10 @@ def _csrf_error(error: CSRFError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     detail = None if status >= 500 else (error.description or None)
-    return error_response(status, detail=_TITLES.get(status) if status in (404, 405) else detail)
+    # A 405 keeps its Allow header (RFC 9110): clients learn which methods the path takes.
+    allow = getattr(error, "valid_methods", None)
+    headers = {"Allow": ", ".join(sorted(allow))} if allow else None
+    return error_response(status, detail=_TITLES.get(status) if status in (404, 405) else detail, headers=headers)
 
 
 def _unexpected(error: Exception):

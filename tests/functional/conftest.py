@@ -2,6 +2,7 @@
 
 import pytest
 
+from ..support.api import Bank
 from ..support.web import Banking
 
 
@@ -25,3 +26,9 @@ def customer(make_user, make_account, auth):
     empty = make_account(owner=user, name="Savings")
     auth.login("carol@example.com")
     return user, funded, empty
+
+
+@pytest.fixture
+def bank(auth, make_user, make_account):
+    """bank.customer(balance=...) and bank.teller(): API callers with tokens."""
+    return Bank(auth, make_user, make_account)

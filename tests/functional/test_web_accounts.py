@@ -57,7 +57,7 @@ def test_history_is_paginated_with_the_cursor(client, db, customer, make_account
 
 def test_a_bad_cursor_is_a_friendly_400(client, customer):
     response = client.get(f"/accounts/{customer[1].number}?cursor=forged")
-    assert response.status_code == 400 and "cursor is not valid" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "cursor is not one the bank issued" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/accounts/{n}", "/details?account={n}", "/accounts/{n}/statement.csv",

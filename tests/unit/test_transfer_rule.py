@@ -99,3 +99,13 @@ def test_memo_is_trimmed_and_optional():
     assert check_memo("  rent  ") == "rent"
     assert check_memo(None) == ""
     assert check_memo("é" * 140) == "é" * 140
+
+
+def test_no_balance_leaves_the_signed_64_bit_range():
+    top = 2**63 - 1
+    cash = account(id=30, owner=None, kind="system", balance=0)
+    check(source=cash, destination=account(id=20, owner=BOB, balance=top - 100), amount=100, actor=None)
+    with pytest.raises(errors.LimitExceeded):
+        check(source=cash, destination=account(id=20, owner=BOB, balance=top - 100), amount=101, actor=None)
+    with pytest.raises(errors.LimitExceeded):
+        check(source=account(id=30, owner=None, kind="system", balance=-top + 50), amount=51, actor=None)

@@ -4,6 +4,7 @@ import json
 
 from flask import request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.errors import BankError
 
@@ -28,8 +29,8 @@ class RequestInvalid(BankError):
     code = "validation_error"
     status = 422
 
-    def __init__(self, errors: list[dict]):
-        super().__init__("The request body is not valid; see errors.")
+    def __init__(self, errors: list[dict], *, detail: str = "The request body is not valid; see errors."):
+        super().__init__(detail)
         self.errors = errors
 
 
@@ -53,6 +54,10 @@ def parse_json(model: type[BaseModel]):
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413 before this returns
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(raw) >= limit:
+        # A streamed (chunked) body is cut at the cap without an error: refuse it, never parse a prefix.
+        raise RequestEntityTooLarge()
     try:
         data = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except _DuplicateKey as duplicate:
@@ -60,11 +65,25 @@ def parse_json(model: type[BaseModel]):
     except (ValueError, RecursionError):
         raise MalformedJson() from None
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as invalid:
-        raise RequestInvalid(
-            [
-                {"field": ".".join(str(part) for part in error["loc"]) or "body", "code": error["type"], "message": error["msg"]}
-                for error in invalid.errors(include_url=False, include_input=False)
-            ]
-        ) from None
+        raise RequestInvalid(validation_errors(invalid)) from None
+    _refuse_unstorable_text(parsed)
+    return parsed
+
+
+def validation_errors(invalid: ValidationError) -> list[dict]:
+    """pydantic's findings as the bank's ``errors`` list: field, code, message."""
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]) or "body", "code": error["type"], "message": error["msg"]}
+        for error in invalid.errors(include_url=False, include_input=False)
+    ]
+
+
+def _refuse_unstorable_text(parsed: BaseModel) -> None:
+    # PostgreSQL refuses NUL in text and UTF-8 cannot encode a lone surrogate: either would be a 500.
+    for name, value in parsed:
+        if isinstance(value, str) and ("\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)):
+            raise RequestInvalid(
+                [{"field": name, "code": "string_unicode", "message": "Text may not contain NUL or unpaired surrogates."}]
+            )

@@ -6,8 +6,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.money import format_amount
+from ..domain.transfers import MEMO_MAX_LENGTH
+from ..security.passwords import MIN_LENGTH as PASSWORD_MIN
 
-AMOUNT_PATTERN = r"^[0-9]+(\.[0-9]{1,2})?$"
+# The money parser's own grammar (domain.money); zero and amounts past a 64-bit cent count are 422 invalid_amount.
+AMOUNT_PATTERN = r"^[0-9]{1,18}(\.[0-9]{1,2})?$"
 
 
 class Strict(BaseModel):
@@ -23,14 +26,36 @@ class Out(BaseModel):
 
 
 # Amounts are validated by the bank's money parser (422 invalid_amount); the pattern documents it.
-AmountText = Annotated[str, Field(max_length=32, json_schema_extra={"pattern": AMOUNT_PATTERN}, examples=["12.34"])]
+AmountText = Annotated[
+    str, Field(max_length=21, json_schema_extra={"pattern": AMOUNT_PATTERN}, examples=["12.34"], description="Decimal text, never a JSON number")
+]
 SignedAmountText = Annotated[str, Field(examples=["-12.34"], json_schema_extra={"pattern": r"^-?[0-9]+\.[0-9]{2}$"})]
-AccountNumber = Annotated[str, Field(max_length=32, examples=["4821093377"], description="Ten digits, the last two a MOD 97-10 check")]
+AccountNumber = Annotated[
+    str,
+    Field(max_length=32, examples=["4821093377"], json_schema_extra={"pattern": "^[0-9 -]+$"},
+          description="Ten digits, the last two a MOD 97-10 check; spaces and dashes are ignored"),
+]
+# The services' own checks, documented as JSON Schema patterns (ECMA-262 and Python read them alike).
+PRINTABLE = r"^[^\u0000-\u001f\u007f]*$"
+NOT_BLANK = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+# No spaces or controls: the union of what ECMA-262's and Python's \s mean, so both read it the same way.
+_EMAIL_CHAR = r"[^@\s\u0000-\u001f\u007f-\u009f"
+EMAIL = rf"^{_EMAIL_CHAR}]{{1,64}}@{_EMAIL_CHAR}]+\.{_EMAIL_CHAR}.]+$"
+NO_NUL = r"^[^\u0000]*$"
+Memo = Annotated[str, Field(max_length=MEMO_MAX_LENGTH, json_schema_extra={"pattern": PRINTABLE}, description="Printable text")]
 
 
 def money(minor: int) -> str:
     """Minor units as the API's decimal text."""
     return format_amount(minor)
+
+
+class FieldError(Out):
+    """One reason a request was refused, tied to the field (or parameter) at fault."""
+
+    field: str
+    code: str
+    message: str
 
 
 class Problem(Out):
@@ -43,22 +68,23 @@ class Problem(Out):
     detail: str
     code: str
     request_id: str | None = None
-    errors: list[dict] | None = None
+    errors: list[FieldError] | None = None
 
 
 class RegisterIn(Strict):
     """Open a customer login."""
 
-    email: str = Field(max_length=254)
-    name: str = Field(max_length=100)
-    password: str = Field(max_length=256)
+    email: str = Field(max_length=254, json_schema_extra={"pattern": EMAIL})
+    name: str = Field(max_length=100, json_schema_extra={"pattern": NOT_BLANK})
+    password: str = Field(max_length=256, json_schema_extra={"minLength": PASSWORD_MIN, "pattern": NO_NUL},
+                          description="At least 12 characters, and not a commonly used password")
 
 
 class TokenIn(Strict):
     """Exchange credentials for an access token."""
 
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
+    email: str = Field(max_length=254, json_schema_extra={"pattern": NO_NUL})
+    password: str = Field(max_length=256, json_schema_extra={"pattern": NO_NUL})
 
 
 class TokenOut(Out):
@@ -77,3 +103,104 @@ class UserOut(Out):
     name: str
     role: Literal["customer", "admin"]
     created_at: datetime
+
+
+class AccountOpenIn(Strict):
+    """Open an account."""
+
+    name: str = Field(max_length=60, examples=["Savings"], json_schema_extra={"pattern": NOT_BLANK})
+
+
+class AccountOut(Out):
+    """An account and its balance."""
+
+    number: str
+    name: str
+    currency: str
+    balance: SignedAmountText
+    status: Literal["open", "closed"]
+    opened_at: datetime
+
+
+class AccountList(Out):
+    """The caller's accounts, oldest first (one page holds them all)."""
+
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class HistoryItemOut(Out):
+    """One movement on an account: signed amount and the balance it left."""
+
+    id: int
+    transfer_id: int
+    kind: Literal["transfer", "deposit", "withdrawal"]
+    amount: SignedAmountText
+    balance_after: SignedAmountText
+    counterparty: str
+    memo: str
+    created_at: datetime
+
+
+class HistoryPageOut(Out):
+    """A page of history, newest first; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[HistoryItemOut]
+    next_cursor: str | None
+
+
+class TransferIn(Strict):
+    """Move money from one of the caller's accounts to any account in the bank."""
+
+    from_account: AccountNumber
+    to_account: AccountNumber
+    amount: AmountText
+    memo: Memo = ""
+
+
+class CashIn(Strict):
+    """A teller's deposit or withdrawal of cash."""
+
+    account: AccountNumber
+    amount: AmountText
+    memo: Memo = ""
+
+
+class TransferOut(Out):
+    """A committed movement of money."""
+
+    id: int
+    kind: Literal["transfer", "deposit", "withdrawal"]
+    from_account: str
+    to_account: str
+    amount: SignedAmountText
+    currency: str
+    memo: str
+    created_at: datetime
+
+
+class AuditEventOut(Out):
+    """One entry of the audit trail; ``seq`` is null until the sealer has chained it."""
+
+    id: int
+    created_at: datetime
+    actor_id: int | None
+    client_ip: str | None
+    event: str
+    object: str | None
+    outcome: str
+    details: dict
+    seq: int | None
+
+
+class AuditPageOut(Out):
+    """A page of the audit trail, newest first."""
+
+    items: list[AuditEventOut]
+    next_cursor: str | None
+
+
+class AdminUserOut(UserOut):
+    """A user as a teller sees one, with the login status."""
+
+    status: Literal["active", "disabled"]

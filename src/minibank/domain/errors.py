@@ -33,6 +33,13 @@ class InvalidInput(BankError):
     code = "validation_error"
 
 
+class InvalidCursor(InvalidInput):
+    """The cursor is not one the bank issued (or it has expired): start again from the first page."""
+
+    code = "invalid_cursor"
+    field = "cursor"
+
+
 class AccountNotFound(BankError):
     """No such account."""
 

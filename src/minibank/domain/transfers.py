@@ -12,7 +12,7 @@ from .errors import (
     SameAccount,
     UnknownDestination,
 )
-from .money import format_amount
+from .money import MAX_MINOR, format_amount
 
 MEMO_MAX_LENGTH = 140
 
@@ -85,6 +85,9 @@ def check_transfer(
         _check_limits(amount, limits, sent_last_24h, source.currency)
     if source.kind == CUSTOMER and source.balance < amount:
         raise InsufficientFunds()
+    # Balances are signed 64-bit columns: past that an engine errors (PostgreSQL) or turns them into floats (SQLite).
+    if destination.balance > MAX_MINOR - amount or source.balance < amount - MAX_MINOR:
+        raise LimitExceeded("The account cannot hold that much money.")
 
 
 def _check_limits(amount: int, limits: Limits, sent_last_24h: int, currency: str) -> None:

@@ -57,6 +57,12 @@ def needs_rehash(stored_hash: str) -> bool:
         return True
 
 
+class WeakPassword(InvalidInput):
+    """This password is too common or too easy to guess; choose another."""
+
+    code = "weak_password"
+
+
 def check_password_policy(password: object, *, field: str = "password") -> str:
     """Refuse passwords that are not text, too short, too long or too common."""
     if not isinstance(password, str):
@@ -66,5 +72,5 @@ def check_password_policy(password: object, *, field: str = "password") -> str:
     if len(password) > MAX_LENGTH:
         raise InvalidInput(f"Use at most {MAX_LENGTH} characters.", field=field)
     if is_common(password):
-        raise InvalidInput("This password is too common; choose another.", field=field)
+        raise WeakPassword(field=field)
     return password

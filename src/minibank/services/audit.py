@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 
 from ..db import Database
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidCursor, InvalidInput
 from ..models import audit_events, utcnow
 
 PAGE_MAX = 200
@@ -68,7 +68,7 @@ def list_events(db: Database, *, limit: int = 50, before_id: int | None = None) 
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PAGE_MAX:
         raise InvalidInput(f"The limit is a whole number from 1 to {PAGE_MAX}.", field="limit")
     if before_id is not None and (isinstance(before_id, bool) or not isinstance(before_id, int) or before_id < 1):
-        raise InvalidInput("The cursor is not valid.", field="cursor")
+        raise InvalidCursor()
     query = select(*_COLUMNS).order_by(audit_events.c.id.desc()).limit(limit + 1)
     if before_id is not None:
         query = query.where(audit_events.c.id < before_id)

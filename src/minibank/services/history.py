@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, text
 
 from ..db import Database
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidCursor, InvalidInput
 from ..models import UTCDateTime
 from .accounts import Account, get_by_number
 
@@ -70,7 +70,7 @@ def decode_cursor(cursor: str | None) -> int:
             raise ValueError  # only the exact text the bank issued is a cursor
         return entry_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("The cursor is not valid.", field="cursor") from None
+        raise InvalidCursor() from None
 
 
 def page(

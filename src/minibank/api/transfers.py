@@ -1,0 +1,50 @@
+"""API transfers: move money (idempotently) and read a transfer one is party to."""
+
+from flask import current_app, request
+
+from ..domain.accounts import normalize_number
+from ..domain.money import parse_amount
+from ..domain.transfers import Limits
+from ..extensions import db, limiter
+from ..security.guards import current_user, user_key
+from ..services import transfers
+from . import bp
+from .body import parse_json
+from .idempotency import created, idempotency_key
+from .registry import PROBLEM, operation
+from .schemas import TransferIn, TransferOut
+from .shapes import transfer_out
+
+
+def transfer_limit() -> str:
+    """The per-user limit on sending transfers."""
+    return current_app.config["RATELIMIT_TRANSFER"]
+
+
+@operation(bp, "POST", "/transfers", summary="Send money", tag="transfers", body=TransferIn, idempotent=True,
+           responses={201: TransferOut, 404: PROBLEM, 409: PROBLEM})
+@limiter.limit(transfer_limit, key_func=user_key)
+def create_transfer():
+    """Move money from one of the caller's accounts to any open account in the bank.
+
+    With an Idempotency-Key, a retry answers with the first result (and
+    Idempotent-Replayed: true) instead of moving the money again.
+    """
+    data = parse_json(TransferIn)
+    key = idempotency_key()
+    amount = parse_amount(data.amount)
+    config = current_app.config
+    result = transfers.transfer(
+        db, actor_id=current_user().id, source=normalize_number(data.from_account),
+        destination=normalize_number(data.to_account), amount=amount, memo=data.memo, idempotency_key=key,
+        limits=Limits(per_transfer=config["TRANSFER_MAX"], daily=config["DAILY_TRANSFER_MAX"]),
+        client_ip=request.remote_addr,
+    )
+    return created(transfer_out(result.transfer), replayed=result.replayed)
+
+
+@operation(bp, "GET", "/transfers/{transfer_id}", summary="Read a transfer", tag="transfers",
+           path_params={"transfer_id": {"type": "integer"}}, responses={200: TransferOut})
+def get_transfer(transfer_id: int):
+    """A transfer the caller sent or received; anyone else's is 404, exactly like a missing one."""
+    return transfer_out(transfers.get_for_party(db, transfer_id=transfer_id, user_id=current_user().id)), 200

@@ -1,0 +1,194 @@
+"""The contract: a valid OpenAPI 3.1 document that lists every route and every status each one answers.
+
+Statuses that follow from an operation's shape (guards, body, query, path, writes, limits)
+are provoked here for every operation the document lists; the others are named in
+SPECIFIC with the test that provokes them.
+"""
+
+import importlib
+import re
+import sqlite3
+
+import pytest
+from openapi_spec_validator import validate
+
+import minibank.db
+from minibank import create_app
+from minibank.api.openapi import document
+from minibank.extensions import db as app_db
+
+from ..support.factories import PASSWORD
+
+OPERATIONS = [
+    (method.upper(), path, spec) for path, item in document()["paths"].items() for method, spec in item.items()
+]
+MISSING = {"number": "1000000064", "transfer_id": "999999999", "user_id": "999999999"}
+SPECIFIC = {
+    ("list_accounts", 200): "test_api_accounts::test_open_list_and_read_accounts",
+    ("open_account", 201): "test_api_accounts::test_open_list_and_read_accounts",
+    ("get_account", 200): "test_api_accounts::test_open_list_and_read_accounts",
+    ("list_transactions", 200): "test_api_accounts::test_history_pages_newest_first",
+    ("list_audit", 200): "test_api_admin::test_audit_pages_newest_first",
+    ("deposit", 201): "test_api_admin::test_deposit_and_withdrawal",
+    ("deposit", 404): "test_api_admin::test_deposit_and_withdrawal",
+    ("deposit", 409): "test_api_admin::test_cash_keys_replay_per_teller",
+    ("withdraw", 201): "test_api_admin::test_deposit_and_withdrawal",
+    ("withdraw", 404): "test_api_admin::test_deposit_and_withdrawal",
+    ("withdraw", 409): "test_api_admin::test_cash_keys_replay_per_teller",
+    ("disable_user", 200): "test_api_admin::test_disable_and_enable_a_user",
+    ("enable_user", 200): "test_api_admin::test_disable_and_enable_a_user",
+    ("create_transfer", 201): "test_api_transfers::test_a_transfer_moves_money_and_both_parties_can_read_it",
+    ("create_transfer", 404): "test_api_transfers::test_refusals_answer_with_the_domain_codes_and_move_nothing",
+    ("create_transfer", 409): "test_api_transfers::test_same_key_different_body_is_a_conflict",
+    ("get_transfer", 200): "test_api_transfers::test_a_transfer_moves_money_and_both_parties_can_read_it",
+    ("register", 201): "test_api_contract::test_auth_operations",
+    ("register", 409): "test_api_contract::test_auth_operations",
+    ("token", 200): "test_api_contract::test_auth_operations",
+    ("token", 401): "test_api_contract::test_auth_operations",
+    ("revoke", 204): "test_api_contract::test_auth_operations",
+    ("me", 200): "test_api_contract::test_auth_operations",
+}
+
+
+def url(path: str, query: str = "") -> str:
+    """The operation's path with a well-formed id of nothing that exists."""
+    return re.sub(r"{(\w+)}", lambda m: MISSING[m.group(1)], path) + query
+
+
+def declares(spec, status: int) -> bool:
+    return str(status) in spec["responses"]
+
+
+def test_the_document_is_valid_openapi_3_1(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    spec = response.get_json()
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    transfer = spec["paths"]["/api/v1/transfers"]["post"]
+    assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in transfer["parameters"])
+    assert "Idempotent-Replayed" in transfer["responses"]["201"]["headers"]
+    assert transfer["responses"]["429"]["headers"]["Retry-After"]["required"] is True
+    assert "application/problem+json" in transfer["responses"]["422"]["content"]
+
+
+def test_every_api_route_is_in_the_document(app):
+    routes = {
+        (method, re.sub(r"<(?:[^<>]*:)?(\w+)>", r"{\1}", rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == {(method, path) for method, path, _ in OPERATIONS}
+
+
+def test_every_declared_status_is_exercised():
+    generic = {400, 401, 403, 404, 413, 415, 422, 429, 503}
+    by_rule = {(spec["operationId"], int(status)) for _, _, spec in OPERATIONS for status in spec["responses"]
+               if int(status) in generic and (spec["operationId"], int(status)) not in SPECIFIC}
+    declared = {(spec["operationId"], int(status)) for _, _, spec in OPERATIONS for status in spec["responses"]}
+    assert declared == by_rule | set(SPECIFIC)
+    for target in set(SPECIFIC.values()):
+        module, name = target.split("::")
+        assert hasattr(importlib.import_module(f"tests.functional.{module}"), name), target
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 413, 415, 422])
+def test_every_operation_answers_its_shape_statuses(client, app, bank, status):
+    teller, customer = bank.teller(), bank.customer()
+    big = '{"name": "' + "x" * app.config["MAX_CONTENT_LENGTH"] + '"}'
+    for method, path, spec in OPERATIONS:
+        if not declares(spec, status) or (spec["operationId"], status) in SPECIFIC:
+            continue
+        admin = any("admin" in tag for tag in spec["tags"])
+        headers = {} if status == 401 else (customer if status == 403 or not admin else teller).headers
+        body = {400: "{", 413: big}.get(status, "{}")
+        kind = "text/plain" if status == 415 else "application/json"
+        query = "?undeclared=1" if status == 422 else ""
+        response = client.open(url(path, query), method=method, data=body, content_type=kind, headers=headers)
+        assert response.status_code == status, (method, path, response.get_json())
+        assert response.mimetype == "application/problem+json"
+
+
+def _app(database_url, **config):
+    return create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": "memory://",
+                       "RATELIMIT_ENABLED": False, **config})
+
+
+def test_every_operation_is_rate_limited(database_url, bank):
+    teller = bank.teller()
+    limited = _app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per hour",
+                   RATELIMIT_LOGIN="1 per hour", RATELIMIT_TRANSFER="1 per hour")
+    try:
+        client = limited.test_client()
+        # Revoking last: it ends the token the others use.
+        for method, path, spec in sorted(OPERATIONS, key=lambda op: op[2]["operationId"] == "revoke"):
+            first = client.open(url(path), method=method, json={}, headers=teller.headers)
+            refused = client.open(url(path), method=method, json={}, headers=teller.headers)
+            assert refused.status_code == 429, (method, path, first.status_code)
+            assert int(refused.headers["Retry-After"]) > 0
+    finally:
+        app_db.dispose()
+
+
+def test_every_write_answers_busy_when_the_database_stays_locked(database_url, bank, monkeypatch):
+    teller, alice, bob = bank.teller(), bank.customer(balance=1_000), bank.customer()
+    valid = {
+        "open_account": (alice, {"name": "Spare"}),
+        "register": ({}, {"email": "new@example.com", "name": "New", "password": PASSWORD}),
+        "token": ({}, {"email": alice.user.email, "password": PASSWORD}),
+        "revoke": (alice, None),
+        "create_transfer": (alice, {"from_account": alice.account, "to_account": bob.account, "amount": "1.00"}),
+        "deposit": (teller, {"account": alice.account, "amount": "1.00"}),
+        "withdraw": (teller, {"account": alice.account, "amount": "1.00"}),
+        "disable_user": (teller, None),
+        "enable_user": (teller, None),
+    }
+    monkeypatch.setattr(minibank.db, "SQLITE_BUSY_TIMEOUT_MS", 1)
+    busy = _app(database_url)
+    blocker = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        client = busy.test_client()
+        for method, path, spec in OPERATIONS:
+            if not declares(spec, 503):
+                continue
+            caller, body = valid[spec["operationId"]]
+            headers = getattr(caller, "headers", caller)
+            path = path.replace("{user_id}", str(bob.user.id))
+            response = client.open(path, method=method, json=body, headers=headers)
+            assert response.status_code == 503, (path, response.get_json())
+            assert response.get_json()["code"] == "busy" and response.headers["Retry-After"] == "1"
+    finally:
+        blocker.rollback()
+        blocker.close()
+        app_db.dispose()
+
+
+def test_auth_operations(client):
+    new = {"email": "erin@example.com", "name": "Erin", "password": PASSWORD}
+    assert client.post("/api/v1/auth/register", json=new).status_code == 201
+    taken = client.post("/api/v1/auth/register", json={**new, "email": "ERIN@example.com"})
+    assert (taken.status_code, taken.get_json()["code"]) == (409, "email_taken")
+    wrong = client.post("/api/v1/auth/token", json={"email": new["email"], "password": "not it at all"})
+    assert (wrong.status_code, wrong.get_json()["code"]) == (401, "invalid_credentials")
+    token = client.post("/api/v1/auth/token", json={"email": new["email"], "password": PASSWORD})
+    assert token.status_code == 200 and token.get_json()["token_type"] == "Bearer"
+    headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+    assert client.get("/api/v1/me", headers=headers).get_json()["email"] == new["email"]
+    assert client.post("/api/v1/auth/revoke", headers=headers).status_code == 204
+
+
+def test_the_docs_page_runs_without_inline_script(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "default-src 'self'" in page.headers["Content-Security-Policy"]
+    html = page.get_data(as_text=True)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts and all('src="' in attributes and not body.strip() for attributes, body in scripts)
+    for asset in re.findall(r'(?:src|href)="([^"]+)"', html):
+        with client.get(asset) as response:
+            assert response.status_code == 200, asset
+    with client.get("/static/api-docs.js") as initializer:
+        assert "SwaggerUIBundle" in initializer.get_data(as_text=True)
+    assert client.get("/api/docs/assets/index.html").status_code == 404
