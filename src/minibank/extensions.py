@@ -8,6 +8,7 @@ from limits.storage import storage_from_string
 from flask_wtf import CSRFProtect
 
 from .db import Database
+from .domain.transfers import Limits
 from .security.throttle import LoginThrottle
 
 db = Database()
@@ -74,3 +75,13 @@ def login_limits(scope: str):
     by_address = limiter.shared_limit(login_limit, scope=scope, exempt_when=_is_get)
     by_email = limiter.shared_limit(login_limit, scope=f"{scope}-email", key_func=request_email_key, exempt_when=_is_get)
     return lambda view: by_address(by_email(view))
+
+
+def transfer_rate() -> str:
+    """The per-user limit on sending money, for both front doors."""
+    return current_app.config["RATELIMIT_TRANSFER"]
+
+
+def transfer_limits() -> Limits:
+    """The configured per-transfer and rolling 24-hour maxima."""
+    return Limits(per_transfer=current_app.config["TRANSFER_MAX"], daily=current_app.config["DAILY_TRANSFER_MAX"])

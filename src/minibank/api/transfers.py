@@ -1,11 +1,10 @@
 """API transfers: move money (idempotently) and read a transfer one is party to."""
 
-from flask import current_app, request
+from flask import request
 
 from ..domain.accounts import normalize_number
 from ..domain.money import parse_amount
-from ..domain.transfers import Limits
-from ..extensions import db, limiter
+from ..extensions import db, limiter, transfer_limits, transfer_rate
 from ..security.guards import current_user, user_key
 from ..services import transfers
 from . import bp
@@ -16,14 +15,9 @@ from .schemas import TransferIn, TransferOut
 from .shapes import transfer_out
 
 
-def transfer_limit() -> str:
-    """The per-user limit on sending transfers."""
-    return current_app.config["RATELIMIT_TRANSFER"]
-
-
 @operation(bp, "POST", "/transfers", summary="Send money", tag="transfers", body=TransferIn, idempotent=True,
            responses={201: TransferOut, 404: PROBLEM, 409: PROBLEM})
-@limiter.limit(transfer_limit, key_func=user_key)
+@limiter.limit(transfer_rate, key_func=user_key)
 def create_transfer():
     """Move money from one of the caller's accounts to any open account in the bank.
 
@@ -33,11 +27,10 @@ def create_transfer():
     data = parse_json(TransferIn)
     key = idempotency_key()
     amount = parse_amount(data.amount)
-    config = current_app.config
     result = transfers.transfer(
         db, actor_id=current_user().id, source=normalize_number(data.from_account),
         destination=normalize_number(data.to_account), amount=amount, memo=data.memo, idempotency_key=key,
-        limits=Limits(per_transfer=config["TRANSFER_MAX"], daily=config["DAILY_TRANSFER_MAX"]),
+        limits=transfer_limits(),
         client_ip=request.remote_addr,
     )
     return created(transfer_out(result.transfer), replayed=result.replayed)

@@ -3,8 +3,7 @@
 from flask import current_app, flash, render_template, request
 
 from ..domain.errors import BankError, IdempotencyKeyReused
-from ..domain.transfers import Limits
-from ..extensions import db, limiter
+from ..extensions import db, limiter, transfer_limits, transfer_rate
 from ..security.guards import current_user, user_key
 from ..services import accounts, history, transfers
 from . import bp
@@ -12,16 +11,6 @@ from .auth import see_other, show_refusal
 from .filters import account_number_filter, money_filter
 from .forms import TransferForm, new_idempotency_token
 from .guard import login_required
-
-
-def transfer_limit() -> str:
-    """The per-user limit on sending money."""
-    return current_app.config["RATELIMIT_TRANSFER"]
-
-
-def transfer_limits() -> Limits:
-    """The configured per-transfer and rolling 24-hour maxima."""
-    return Limits(per_transfer=current_app.config["TRANSFER_MAX"], daily=current_app.config["DAILY_TRANSFER_MAX"])
 
 
 def transfer_form() -> TransferForm:
@@ -61,7 +50,7 @@ def transfer():
 
 @bp.post("/transfer/confirm")
 @login_required
-@limiter.limit(transfer_limit, key_func=user_key)
+@limiter.limit(transfer_rate, key_func=user_key)
 def confirm_transfer():
     """Move the money; the form's token makes a repeated submission replay the first result."""
     form = transfer_form()
