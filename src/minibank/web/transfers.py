@@ -1,6 +1,6 @@
 """Moving money: the transfer form, its confirmation step, and the receipt."""
 
-from flask import current_app, flash, render_template, request
+from flask import flash, render_template, request
 
 from ..domain.errors import BankError, IdempotencyKeyReused
 from ..extensions import db, limiter, transfer_limits, transfer_rate
