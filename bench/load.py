@@ -16,7 +16,7 @@ def run_wrk(base_url: str, items_file: Path, *, clients: int, seconds: float, pa
     threads = min(2, clients)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s",
+        ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
          "-s", str(LUA), base_url],
         env={**_base_env(), **env}, capture_output=True, text=True, check=True,
     )

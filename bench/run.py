@@ -13,6 +13,7 @@ customer money must be unchanged. History latency is measured on accounts with
 """
 
 import argparse
+import logging
 import json
 import random
 import statistics
@@ -29,6 +30,7 @@ from bench import ceilings, chart, seed  # noqa: E402
 from bench.load import run_wrk  # noqa: E402
 from minibank import migrate  # noqa: E402
 from minibank.db import Database  # noqa: E402
+from minibank.ops.logging import configure as configure_logging  # noqa: E402
 from minibank.services import ledger_check  # noqa: E402
 from tests.support.ledger import customer_total  # noqa: E402
 from tests.support.servers import app_server  # noqa: E402
@@ -40,6 +42,7 @@ SECRET = "benchmark-secret-" + "x" * 40
 def main() -> None:
     """Parse the options, run every step, write the results."""
     options = _options()
+    configure_logging(json=False, level=logging.WARNING)  # the seeding's own events are noise here
     results = {"options": vars(options), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "engines": {}}
     work = Path(tempfile.mkdtemp(prefix="minibank-bench-"))
     for engine in options.engines:

@@ -31,15 +31,19 @@ function request()
 end
 
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
 end
 
 function done(summary, latency, requests)
-  local counts = {}
+  local totals, counts = {}, {}
   for _, thread in ipairs(threads) do
     for status, count in pairs(thread:get("statuses")) do
-      counts[#counts + 1] = string.format('"%d":%d', status, count)
+      totals[status] = (totals[status] or 0) + count
     end
+  end
+  for status, count in pairs(totals) do
+    counts[#counts + 1] = string.format('"%s":%d', status, count)
   end
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,' ..

@@ -1,15 +1,17 @@
 """Engines per dialect, one-transaction units of work, and retry on lock conflicts."""
 
 import random
+import re
 import sqlite3
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable
 from typing import TypeVar
 
 import psycopg
 import structlog
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from .domain.errors import Busy, OutcomeUnknown
 from .ops.metrics import DB_RETRIES
@@ -22,6 +24,25 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 # PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock, lock not available.
 _PG_RETRYABLE = {"40001", "40P01", "55P03"}
+
+
+def driver_sql(sql: str) -> dict[str, str]:
+    """A statement in each driver's parameter style (sqlite3 ``:name``, psycopg ``%(name)s``)."""
+    return {"sqlite": sql, "postgresql": re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", sql)}
+
+
+def bind_time(dialect: str, moment: datetime):
+    """A datetime as the driver should receive it: SQLite gets SQLAlchemy's naive UTC text."""
+    if dialect != "sqlite":
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def read_time(value) -> datetime:
+    """An aware UTC datetime from what either driver returns."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class RetryableConflict(Exception):
@@ -175,12 +196,20 @@ class Database:
         raise AssertionError("unreachable")
 
     def read_raw(self, work: Callable[[object, str], T]) -> T:
-        """Run ``work(driver_connection, dialect)`` for reads on the hot path."""
+        """Run ``work(driver_connection, dialect)`` for single-statement reads on the hot path.
+
+        In autocommit mode: no BEGIN and COMMIT round trips around one SELECT.
+        """
         fairy = self.engine.raw_connection()
+        driver = fairy.driver_connection
+        postgres = self.dialect == "postgresql"
         try:
-            return work(fairy.driver_connection, self.dialect)
+            if postgres:
+                driver.autocommit = True
+            return work(driver, self.dialect)
         finally:
-            _rollback(fairy.driver_connection)
+            if postgres and not driver.closed:
+                driver.autocommit = False
             fairy.close()
 
     def read(self, work: Callable[[Connection], T], *, snapshot: bool = False) -> T:

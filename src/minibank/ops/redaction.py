@@ -1,5 +1,7 @@
 """A structlog processor that keeps secrets and full account numbers out of the logs."""
 
+from functools import lru_cache
+
 from ..domain.accounts import mask_number
 
 REDACTED = "[redacted]"
@@ -8,10 +10,13 @@ _SECRET_PARTS = ("password", "token", "authorization", "cookie", "secret", "csrf
 _ACCOUNT_KEYS = {"account", "source", "destination", "number", "from", "to", "counterparty"}
 
 
+# Log keys come from a small fixed vocabulary, so each verdict is computed once.
+@lru_cache(maxsize=1024)
 def _is_secret(key: str) -> bool:
     return any(part in key for part in _SECRET_PARTS)
 
 
+@lru_cache(maxsize=1024)
 def _is_account(key: str) -> bool:
     return key in _ACCOUNT_KEYS or key.endswith(("_account", "_number"))
 

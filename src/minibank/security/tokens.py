@@ -2,6 +2,7 @@
 
 import secrets
 import time
+from functools import lru_cache
 from dataclasses import dataclass
 
 import jwt
@@ -15,6 +16,7 @@ AUDIENCE_WEB = "minibank:web"
 TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "iss", "aud", "jti", "ver", "auth_time"]
 LEEWAY_SECONDS = 5
+MAX_TOKEN_LENGTH = 4096
 
 
 class InvalidToken(Exception):
@@ -64,6 +66,22 @@ def issue(
 
 def verify(token: str, *, keys: list[tuple[str, str]], audience: str) -> Claims:
     """Check signature, algorithm, type, issuer, audience and times; return the claims."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken("malformed token")
+    claims, not_before = _decode(token, tuple(keys), audience)
+    # The times are checked on every use, not only when the token was first decoded.
+    now = time.time()
+    if now > claims.expires_at + LEEWAY_SECONDS or now < not_before - LEEWAY_SECONDS:
+        raise InvalidToken("expired or not yet valid")
+    return claims
+
+
+# Verifying a signature costs more than the rest of a request's authentication; a
+# token, once verified, keeps its claims, so the result is memoised per process.
+# Only successes are cached (an exception is never stored), and the times above
+# are checked again on every use.
+@lru_cache(maxsize=8192)
+def _decode(token: str, keys: tuple[tuple[str, str], ...], audience: str) -> tuple[Claims, int]:
     try:
         header = jwt.get_unverified_header(token)
         ring = dict(keys)
@@ -80,7 +98,7 @@ def verify(token: str, *, keys: list[tuple[str, str]], audience: str) -> Claims:
             leeway=LEEWAY_SECONDS,
             options={"require": REQUIRED_CLAIMS, "strict_aud": True},
         )
-        return Claims(
+        claims = Claims(
             user_id=_positive_int(payload["sub"]),
             jti=str(payload["jti"]),
             version=_positive_int(payload["ver"], allow_zero=True),
@@ -88,6 +106,7 @@ def verify(token: str, *, keys: list[tuple[str, str]], audience: str) -> Claims:
             expires_at=int(payload["exp"]),
             auth_time=int(payload["auth_time"]),
         )
+        return claims, int(payload["nbf"])
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
         raise InvalidToken(str(error)) from None
 

@@ -3,10 +3,10 @@
 from datetime import datetime, timezone
 from functools import cache
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import Database
+from ..db import Database, driver_sql, read_time
 from ..domain.errors import BankError, NotFound
 from ..models import revoked_tokens, users
 from ..ops.metrics import LOGIN_FAILURES
@@ -90,14 +90,25 @@ def _record(db: Database, event: str, actor_id, client_ip, outcome: str = "succe
     )
 
 
+# Runs on every authenticated request: one statement on the driver, no ORM, no transaction.
+_SESSION_USER = driver_sql(
+    "SELECT id, email, name, role, status, token_version, created_at, "
+    "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = :jti) FROM users WHERE id = :id"
+)
+
+
 def session_user(db: Database, claims: Claims) -> User | None:
     """The active user a verified token speaks for, or None if revoked, outdated or disabled."""
-    revoked = exists().where(revoked_tokens.c.jti == claims.jti)
-    query = select(*USER_COLUMNS, revoked.label("revoked")).where(users.c.id == claims.user_id)
-    row = db.read(lambda conn: conn.execute(query).first())
-    if row is None or row.revoked or row.status != "active" or row.token_version != claims.version:
+
+    def work(conn, dialect: str):
+        cursor = conn.cursor()
+        cursor.execute(_SESSION_USER[dialect], {"jti": claims.jti, "id": claims.user_id})
+        return cursor.fetchone()
+
+    row = db.read_raw(work)
+    if row is None or row[7] or row[4] != "active" or row[5] != claims.version:
         return None
-    return user_from_row(row)
+    return User(row[0], row[1], row[2], row[3], row[4], row[5], read_time(row[6]))
 
 
 def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> None:

@@ -7,10 +7,10 @@ CTEs); SQLite runs in-process, so its statements are cheap and stay separate.
 """
 
 import json
-import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
+from ..db import bind_time, driver_sql, read_time
 from ..domain.transfers import AccountState
 from ..models import utcnow
 
@@ -41,28 +41,24 @@ class Snapshot:
     stored: tuple[int, str] | None
 
 
-def _for(sql: str) -> dict[str, str]:
-    """The statement in each driver's parameter style (sqlite3 ``:name``, psycopg ``%(name)s``)."""
-    return {"sqlite": sql, "postgresql": re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", sql)}
-
-
-_ACCOUNT_COLUMNS = "id, number, owner_id, currency, status, kind, balance"
-_LOCK_ACCOUNTS = {
-    "postgresql": _for(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number IN (:a, :b) ORDER BY id FOR UPDATE"
-    )["postgresql"],
-    # SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
-    "sqlite": f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number IN (:a, :b)",
+# Both accounts, what the customer sent in the last 24 hours, and a stored idempotency
+# key, in one statement. On PostgreSQL it locks the accounts lowest id first; its
+# snapshot is taken after the customer's own lock is held, so no transfer of theirs
+# is missing from the sum. SQLite's BEGIN IMMEDIATE already holds its one write lock.
+_READ_FOR_MOVE = (
+    "SELECT a.id, a.number, a.owner_id, a.currency, a.status, a.kind, a.balance, "
+    "(SELECT COALESCE(SUM(t.amount), 0) FROM transfers t "
+    "WHERE t.initiator_id = :sender AND t.kind = 'transfer' AND t.created_at > :since), "
+    "(SELECT k.id FROM transfers k WHERE k.initiator_id = :initiator AND k.idempotency_key = :key), "
+    "(SELECT k.request_hash FROM transfers k WHERE k.initiator_id = :initiator AND k.idempotency_key = :key) "
+    "FROM accounts a WHERE a.number IN (:a, :b)"
+)
+_LOCK_AND_READ = {
+    "postgresql": driver_sql(_READ_FOR_MOVE + " ORDER BY a.id FOR UPDATE OF a")["postgresql"],
+    "sqlite": _READ_FOR_MOVE,
 }
-_LOCK_USER = _for("SELECT id FROM users WHERE id = :id FOR UPDATE")
-_FIND_KEY = _for(
-    "SELECT id, request_hash FROM transfers WHERE initiator_id = :initiator AND idempotency_key = :key"
-)
-_SENT_SINCE = _for(
-    "SELECT COALESCE(SUM(amount), 0) FROM transfers "
-    "WHERE initiator_id = :initiator AND kind = 'transfer' AND created_at > :since"
-)
-_GET_TRANSFER = _for(
+_LOCK_USER = driver_sql("SELECT id FROM users WHERE id = :id FOR UPDATE")
+_GET_TRANSFER = driver_sql(
     "SELECT t.id, t.kind, s.number, d.number, t.amount, t.currency, t.memo, t.created_at, t.initiator_id, "
     "s.owner_id, d.owner_id FROM transfers t JOIN accounts s ON s.id = t.source_id "
     "JOIN accounts d ON d.id = t.destination_id WHERE t.id = :id"
@@ -77,7 +73,7 @@ _INSERT_AUDIT = (
     "VALUES (:now, :initiator, :client_ip, :kind, :object, 'success', :details)"
 )
 # PostgreSQL: the transfer, both balance moves, both entries and the audit row in one statement.
-_WRITE_PG = _for(
+_WRITE_PG = driver_sql(
     f"WITH t AS ({_INSERT_TRANSFER} RETURNING id), "
     "s AS (UPDATE accounts SET balance = balance - :amount WHERE id = :source RETURNING balance), "
     "d AS (UPDATE accounts SET balance = balance + :amount WHERE id = :destination RETURNING balance), "
@@ -95,21 +91,6 @@ _SQLITE_WRITES = (
     "(:transfer, :source, :debit, :source_after, :now), (:transfer, :destination, :amount, :destination_after, :now)",
     _INSERT_AUDIT,
 )
-
-
-def _sqlite_time(moment: datetime) -> str:
-    # The text form SQLAlchemy's DateTime uses on SQLite, so cold paths read it back alike.
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-def _bind_time(dialect: str, moment: datetime):
-    return _sqlite_time(moment) if dialect == "sqlite" else moment
-
-
-def _read_time(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def _one(conn, sql: str, params: dict):
@@ -134,16 +115,20 @@ def read_for_move(
     if lock_user_id is not None and dialect == "postgresql":
         # Serialises one customer's transfers so the rolling daily limit cannot be raced.
         cursor.execute(_LOCK_USER[dialect], {"id": lock_user_id})
-    cursor.execute(_LOCK_ACCOUNTS[dialect], {"a": a, "b": b})
-    accounts = {row[1]: AccountState(row[0], row[2], row[3], row[4], row[5], row[6]) for row in cursor.fetchall()}
-    stored = None
-    if key is not None:
-        row = _one(conn, _FIND_KEY[dialect], {"initiator": initiator_id, "key": key})
-        stored = (row[0], row[1]) if row else None
-    sent = 0
-    if sent_since is not None and stored is None:
-        # PostgreSQL sums BIGINT into NUMERIC; money stays an int in Python.
-        sent = int(_one(conn, _SENT_SINCE[dialect], {"initiator": lock_user_id, "since": _bind_time(dialect, sent_since)})[0])
+    params = {
+        "a": a,
+        "b": b,
+        "sender": lock_user_id,
+        "since": bind_time(dialect, sent_since) if sent_since is not None else None,
+        "initiator": initiator_id,
+        "key": key,
+    }
+    cursor.execute(_LOCK_AND_READ[dialect], params)
+    rows = cursor.fetchall()
+    accounts = {row[1]: AccountState(row[0], row[2], row[3], row[4], row[5], row[6]) for row in rows}
+    # PostgreSQL sums BIGINT into NUMERIC; money stays an int in Python.
+    sent = int(rows[0][7]) if rows else 0
+    stored = (rows[0][8], rows[0][9]) if rows and rows[0][8] is not None else None
     return Snapshot(accounts, sent, stored)
 
 
@@ -174,7 +159,7 @@ def write_move(
         "initiator": initiator_id,
         "key": key,
         "hash": request_hash,
-        "now": _bind_time(dialect, now),
+        "now": bind_time(dialect, now),
         "client_ip": client_ip,
         "details": json.dumps({"amount": amount, "currency": source.currency}, separators=(",", ":"), sort_keys=True),
     }
@@ -207,4 +192,4 @@ def get_transfer(conn, dialect: str, transfer_id: int) -> TransferRecord | None:
     row = _one(conn, _GET_TRANSFER[dialect], {"id": transfer_id})
     if row is None:
         return None
-    return TransferRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], _read_time(row[7]), row[8], row[9], row[10])
+    return TransferRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], read_time(row[7]), row[8], row[9], row[10])
