@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from .waiting import wait_until
 SECRET = "s" * 48
 
 
-def production_env(database_url: str, tmp_path: Path, **settings: str) -> dict[str, str]:
-    """The environment of a production server on ``database_url``; rate limits off unless ``settings`` say otherwise."""
+def production_env(database_url: str, tmp_path: Path, *, redis_url: str | None = None, **settings: str) -> dict[str, str]:
+    """The environment of a production server on ``database_url`` (and Redis, in a namespace of its own);
+    rate limits off unless ``settings`` say otherwise."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MINIBANK_", "PROMETHEUS_"))}
     env.update(
         MINIBANK_ENV="production",
@@ -24,6 +26,8 @@ def production_env(database_url: str, tmp_path: Path, **settings: str) -> dict[s
         MINIBANK_INSTANCE_PATH=str(tmp_path / "instance"),
         MINIBANK_RATELIMIT_ENABLED="false",
     )
+    if redis_url:
+        env.update(MINIBANK_REDIS_URL=redis_url, MINIBANK_REDIS_PREFIX=f"test-{uuid.uuid4().hex}")
     env.update(settings)
     return env
 
