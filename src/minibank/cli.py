@@ -1,12 +1,14 @@
 """Operator commands: `minibank <command>` (or `flask --app minibank <command>`)."""
 
 import functools
+import os
 import sys
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from . import config as settings
 from . import create_app, migrate
 from .domain.errors import BankError
 from .domain.money import format_money, parse_amount
@@ -197,14 +199,26 @@ def stats_command():
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=None, type=click.IntRange(1, 64), help="gunicorn workers (production).")
-@click.option("--threads", default=None, type=click.IntRange(1, 64), help="Threads per worker (production).")
+@click.option("--workers", default=None, type=click.IntRange(1, settings.MAX_WORKERS),
+              help="gunicorn worker processes (production); default MINIBANK_WORKERS, else 2 per core + 1.")
+@click.option("--threads", default=None, type=click.IntRange(1, settings.MAX_THREADS),
+              help="Request threads per worker (production); default MINIBANK_THREADS, else 1.")
 @with_appcontext
 def serve_command(host, port, workers, threads):
     """Serve the bank: gunicorn in production, Flask's server in development."""
     from .ops.serve import serve
 
-    serve(current_app._get_current_object(), host=host, port=port, workers=workers, threads=threads)
+    app = current_app._get_current_object()
+    if workers:
+        app.config["WORKERS"] = workers
+    if threads and threads != app.config["THREADS"]:
+        # The app (and its pool) was built before the options were read: resize the pool
+        # to the new thread count unless MINIBANK_DB_POOL_SIZE fixes it.
+        pool = settings.pool_size(dict(os.environ), threads=threads, production=app.config["PRODUCTION"])
+        app.config.update(THREADS=threads, DB_POOL_SIZE=pool)
+        db.dispose()
+        db.init_app(app)
+    serve(app, host=host, port=port)
 
 
 COMMANDS = [

@@ -14,6 +14,9 @@ from .domain.errors import InvalidAmount
 from .domain.money import parse_amount
 
 MIN_SECRET_BYTES = 32
+MAX_WORKERS = 64
+MAX_THREADS = 64
+DEVELOPMENT_POOL_SIZE = 5
 DEFAULT_LOCKOUT = "5 per 5 minutes; 10 per hour; 20 per day"
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -29,6 +32,7 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         raise ConfigError("MINIBANK_ENV must be 'development' or 'production'")
     production = env == "production"
     secret = _secret_key(environ.get("MINIBANK_SECRET_KEY"), production, instance_path)
+    threads = _int(environ, "MINIBANK_THREADS", 1, low=1, high=MAX_THREADS)
     return {
         "ENV_NAME": env,
         "PRODUCTION": production,
@@ -56,8 +60,23 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "METRICS_ALLOW": _networks(environ, "MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
         "METRICS_TOKEN": _metrics_token(environ.get("MINIBANK_METRICS_TOKEN") or None, production),
         "AUDIT_SEALER": _bool(environ, "MINIBANK_AUDIT_SEALER", True),
-        "DB_POOL_SIZE": _int(environ, "MINIBANK_DB_POOL_SIZE", 5, low=1, high=200),
+        "WORKERS": _int(environ, "MINIBANK_WORKERS", default_workers(), low=1, high=MAX_WORKERS),
+        "THREADS": threads,
+        "DB_POOL_SIZE": pool_size(environ, threads=threads, production=production),
+        "GRACEFUL_TIMEOUT": _int(environ, "MINIBANK_GRACEFUL_TIMEOUT", 30, low=1, high=600),
     }
+
+
+def default_workers() -> int:
+    """gunicorn's rule of thumb: two workers per core plus one."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def pool_size(environ: dict[str, str], *, threads: int, production: bool) -> int:
+    """Database connections each process keeps: MINIBANK_DB_POOL_SIZE, else one per gunicorn request thread."""
+    # Werkzeug's development server starts a thread per request, however many: no count to follow.
+    default = threads if production else DEVELOPMENT_POOL_SIZE
+    return _int(environ, "MINIBANK_DB_POOL_SIZE", default, low=1, high=200)
 
 
 def _secret_key(value: str | None, production: bool, instance_path: str) -> str:

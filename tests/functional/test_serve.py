@@ -1,36 +1,30 @@
-"""`minibank serve` in production: gunicorn workers whose metrics add up, and a sealer in each."""
+"""`minibank serve` in production: gunicorn workers whose metrics add up, a sealer in each, a graceful stop."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
+import json
+import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
+from minibank import config
 from minibank.db import Database
+from minibank.ops.serve import gunicorn_options
 from minibank.services import audit, audit_chain
 
+from ..support.factories import PASSWORD, Factory
+from ..support.production import ProductionServer, production_env, production_servers
 from ..support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
-WORKERS = 2
 REQUESTS = 12
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, str]:
+def get(url: str, timeout: float = 10) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -38,44 +32,27 @@ def get(url: str) -> tuple[int, str]:
 
 @pytest.fixture
 def server(sqlite_url, tmp_path):
-    """A production `minibank serve` with 2 workers on a free port; stopped and reaped afterwards."""
-    port = free_port()
+    """A production `minibank serve` with 2 workers that makes its own metrics directory; stopped and reaped afterwards."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update(
-        MINIBANK_ENV="production",
-        MINIBANK_SECRET_KEY="s" * 48,
-        MINIBANK_DATABASE_URL=sqlite_url,
-        MINIBANK_INSTANCE_PATH=str(tmp_path / "instance"),
-        TMPDIR=str(scratch),
-    )
-    command = [str(Path(sys.executable).parent / "minibank"), "serve", "--port", str(port), "--workers", str(WORKERS)]
-    with open(tmp_path / "server.log", "wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    server = ProductionServer(production_env(sqlite_url, tmp_path, TMPDIR=str(scratch)), tmp_path / "server.log",
+                              metrics_dir=False)
     try:
-        wait_until(lambda: get(f"{base}/readyz")[0] == 200, "the server to be ready")
-        yield base, scratch
+        server.start()
+        server.wait_ready()
+        yield server.base, scratch
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)  # any worker the master left behind
-            except ProcessLookupError:
-                pass
-    assert process.returncode == 0, (tmp_path / "server.log").read_text()[-3000:]
+        server.stop()
+    assert server.process.returncode == 0, server.tail()
     assert not list(scratch.glob("minibank-metrics-*")), "serve removes the metrics directory it made"
 
 
 def healthz_total(base: str) -> float:
-    status, text = get(f"{base}/metrics")
+    status, body = get(f"{base}/metrics")
     assert status == 200
     return sum(
         sample.value
-        for family in text_string_to_metric_families(text)
+        for family in text_string_to_metric_families(body)
         for sample in family.samples
         if sample.name == "minibank_http_requests_total" and sample.labels["route"] == "/healthz"
     )
@@ -99,3 +76,94 @@ def test_workers_seal_the_audit_trail(server, sqlite_url):
         assert report.ok and report.sealed == 3
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("environ", "worker_class", "pool"),
+    [
+        ({}, "sync", 1),
+        ({"MINIBANK_THREADS": "4"}, "gthread", 4),
+        ({"MINIBANK_THREADS": "4", "MINIBANK_DB_POOL_SIZE": "2"}, "gthread", 2),
+        ({"MINIBANK_THREADS": "4", "MINIBANK_ENV": "development"}, "gthread", config.DEVELOPMENT_POOL_SIZE),
+    ],
+)
+def test_threads_choose_the_worker_class_and_size_the_pool(tmp_path, environ, worker_class, pool):
+    environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": "s" * 48, "MINIBANK_WORKERS": "3", **environ}
+    settings = config.load(environ, str(tmp_path))
+    options = gunicorn_options(settings, host="127.0.0.1", port=5000)
+    assert (options["workers"], options["worker_class"], settings["DB_POOL_SIZE"]) == (3, worker_class, pool)
+    assert options["forwarded_allow_ips"] == ""  # only ProxyFix, by MINIBANK_PROXY_COUNT, reads X-Forwarded-*
+
+
+@pytest.mark.parametrize("name", ["MINIBANK_WORKERS", "MINIBANK_THREADS", "MINIBANK_GRACEFUL_TIMEOUT", "MINIBANK_DB_POOL_SIZE"])
+@pytest.mark.parametrize("value", ["0", "many", "1000"])
+def test_bad_sizes_stop_start_up(tmp_path, name, value):
+    with pytest.raises(config.ConfigError, match=name):
+        config.load({name: value}, str(tmp_path))
+
+
+def answers(base: str) -> bool:
+    """Whether a worker takes and answers a new request within a second."""
+    try:
+        return get(f"{base}/healthz", timeout=1)[0] == 200
+    except OSError:
+        return False
+
+
+def lock_waiters(db: Database) -> int:
+    """Sessions of this database waiting for a row lock."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    return db.read(lambda conn: conn.execute(query).scalar())
+
+
+def send(base: str, token: str, body: dict, answers_: list) -> None:
+    """POST one transfer and keep what came back: (status, JSON body), or the connection error."""
+    request = urllib.request.Request(f"{base}/api/v1/transfers", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answers_.append((response.status, json.loads(response.read())["amount"]))
+    except urllib.error.HTTPError as error:
+        answers_.append((error.code, error.read().decode()))
+    except OSError as error:
+        answers_.append(("no answer", repr(error)))
+
+
+def api_token(base: str, email: str) -> str:
+    request = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"email": email, "password": PASSWORD}).encode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["access_token"]
+
+
+# Fewer transfers in flight than threads in all, so that until SIGTERM some worker is free to answer a probe.
+@pytest.mark.parametrize(("workers", "threads", "in_flight"), [(2, 6, 5), (3, 1, 2)])
+def test_sigterm_lets_requests_in_flight_finish(postgres_url, tmp_path, workers, threads, in_flight):
+    db = Database(postgres_url)
+    factory = Factory(db, currency="USD")
+    sender = factory.user()
+    source, target = factory.account(owner=sender, balance=100_00), factory.account()
+    body = {"from_account": source.number, "to_account": target.number, "amount": "1.00"}
+    results = []
+    try:
+        with production_servers(production_env(postgres_url, tmp_path), tmp_path, workers=workers, threads=threads) as [server]:
+            token = api_token(server.base, sender.email)
+            with db.engine.connect() as holder, holder.begin():
+                # Every transfer to ``target`` now waits for this lock: in flight, inside a worker.
+                holder.execute(text("SELECT id FROM accounts WHERE number = :n FOR UPDATE"), {"n": target.number})
+                senders = [threading.Thread(target=send, args=(server.base, token, body, results)) for _ in range(in_flight)]
+                for thread in senders:
+                    thread.start()
+                wait_until(lambda: lock_waiters(db) == in_flight, "every transfer to wait for the lock")
+                server.process.terminate()
+                wait_until(lambda: not answers(server.base), "the workers to stop taking requests")
+                holder.rollback()
+            for thread in senders:
+                thread.join(timeout=60)
+            status = server.process.wait(timeout=60)
+        sent = db.read(lambda conn: conn.execute(text("SELECT count(*) FROM transfers WHERE kind = 'transfer'")).scalar())
+    finally:
+        db.dispose()
+    assert results == [(201, "1.00")] * in_flight
+    assert status == 0, server.tail()
+    assert sent == in_flight

@@ -1,10 +1,12 @@
 """Real app servers in child processes, for tests that cross process boundaries."""
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,3 +55,18 @@ def app_server(env: dict[str, str], *, args: tuple[str, ...] = (), log: Path | N
             process.wait()
         if log:
             output.close()
+
+
+def post_wrong_password(base: str, email: str) -> int:
+    """The status of a token request for ``email`` with a wrong password (401, or 429 when limited)."""
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/token",
+        data=json.dumps({"email": email, "password": "wrong password!!"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

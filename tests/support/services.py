@@ -15,3 +15,20 @@ def require(service: str, reason: str) -> None:
     if in_ci():
         pytest.fail(f"{service} is required in CI: {reason}")
     pytest.skip(f"{service} not available: {reason}")
+
+
+REDIS_URL = os.environ.get("MINIBANK_TEST_REDIS_URL") or ("redis://127.0.0.1:6379/0" if in_ci() else None)
+
+
+@pytest.fixture
+def redis_url():
+    """A reachable Redis, or a skip (a failure in CI)."""
+    import redis
+
+    if not REDIS_URL:
+        require("Redis", "set MINIBANK_TEST_REDIS_URL to run the Redis tests")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        require("Redis", f"cannot reach {REDIS_URL}: {error}")
+    return REDIS_URL

@@ -23,13 +23,8 @@ class QuietHandler(WSGIRequestHandler):
     sys_version = ""
 
 
-def default_workers() -> int:
-    """gunicorn's rule of thumb: two workers per core plus one."""
-    return 2 * (os.cpu_count() or 1) + 1
-
-
-def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int | None) -> None:
-    """Serve the app until stopped."""
+def serve(app: Flask, *, host: str, port: int) -> None:
+    """Serve the app until stopped (gunicorn sizes come from its WORKERS and THREADS settings)."""
     if not app.config["PRODUCTION"]:
         # Werkzeug directly: Flask's app.run() refuses to start from inside a CLI command.
         from werkzeug.serving import run_simple
@@ -39,7 +34,7 @@ def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int
         return
     if MULTIPROC_ENV not in os.environ:
         _restart_with_metrics_dir()
-    _gunicorn(app, host=host, port=port, workers=workers, threads=threads).run()
+    _gunicorn(app, gunicorn_options(app.config, host=host, port=port)).run()
 
 
 def _restart_with_metrics_dir() -> None:
@@ -75,27 +70,44 @@ def _worker_started(app: Flask) -> None:
     start_sealer(app)
 
 
-def _gunicorn(app: Flask, *, host: str, port: int, workers: int | None, threads: int | None):
+def gunicorn_options(config, *, host: str, port: int) -> dict:
+    """gunicorn's settings for an app configuration (hooks apart)."""
+    threads = config["THREADS"]
+    return {
+        "bind": f"{host}:{port}",
+        "workers": config["WORKERS"],
+        "threads": threads,
+        # gthread answers keep-alive and slow clients without tying up a whole process.
+        "worker_class": "gthread" if threads > 1 else "sync",
+        # SIGTERM: stop accepting, let requests in flight finish for this long, then exit 0.
+        "graceful_timeout": config["GRACEFUL_TIMEOUT"],
+        # ProxyFix, by MINIBANK_PROXY_COUNT, is the one judge of X-Forwarded-*; gunicorn's own
+        # list (127.0.0.1 by default) would let any local caller set the scheme as well.
+        "forwarded_allow_ips": "",
+        "accesslog": None,
+        # gunicorn's control socket defaults to one path per user, which two
+        # servers on one host would fight over; nothing here uses it.
+        "control_socket_disable": True,
+    }
+
+
+def _gunicorn(app: Flask, options: dict):
     from gunicorn.app.base import BaseApplication
+
+    database = app.extensions["minibank.db"]
+    hooks = {
+        "on_starting": _on_starting,
+        "child_exit": _child_exit,
+        "on_exit": _on_exit,
+        # In each worker, after the fork: threads do not survive a fork.
+        "post_worker_init": lambda _worker: _worker_started(app),
+        # Hang up on the database politely rather than leave it to notice a dead socket.
+        "worker_exit": lambda _arbiter, _worker: database.dispose(),
+    }
 
     class _Gunicorn(BaseApplication):
         def load_config(self):
-            options = {
-                "bind": f"{host}:{port}",
-                "workers": workers or default_workers(),
-                "threads": threads or 1,
-                "graceful_timeout": 30,
-                "accesslog": None,
-                # gunicorn's control socket defaults to one path per user, which two
-                # servers on one host would fight over; nothing here uses it.
-                "control_socket_disable": True,
-                "on_starting": _on_starting,
-                "child_exit": _child_exit,
-                "on_exit": _on_exit,
-                # In each worker, after the fork: threads do not survive a fork.
-                "post_worker_init": lambda _worker: _worker_started(app),
-            }
-            for key, value in options.items():
+            for key, value in {**options, **hooks}.items():
                 self.cfg.set(key, value)
 
         def load(self):
