@@ -182,3 +182,14 @@ revoked_tokens = Table(
     Column("expires_at", UTCDateTime, nullable=False),
 )
 Index("ix_revoked_tokens_expires_at", revoked_tokens.c.expires_at)
+
+# Each customer's outgoing transfers summed per hour (written with each transfer), so
+# the rolling 24-hour limit reads at most 25 rows however busy the customer is.
+outgoing_totals = Table(
+    "outgoing_totals",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("total", BigInteger, nullable=False),
+    CheckConstraint("total > 0", name="total_positive"),
+)

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from minibank.domain import errors
 from minibank.domain.transfers import Limits
-from minibank.models import accounts, audit_events, entries, transfers, utcnow
+from minibank.models import accounts, audit_events, entries, outgoing_totals, transfers
 from minibank.services import accounts as account_service
 from minibank.services import transfers as transfer_service
 
@@ -141,14 +141,28 @@ def test_rolling_daily_limit_counts_the_last_24_hours_only(db, make_user, make_a
     alice = make_user()
     source, destination = make_account(owner=alice, balance=100_000), make_account()
     limits = Limits(per_transfer=10_000, daily=15_000)
-    first = send(db, alice, source, destination, 10_000, limits=limits).transfer
+    send(db, alice, source, destination, 10_000, limits=limits)
     with pytest.raises(errors.LimitExceeded):
         send(db, alice, source, destination, 5_001, limits=limits)
     send(db, alice, source, destination, 5_000, limits=limits)
-    # Age the first transfer past the window: its amount no longer counts.
-    db.write(lambda c: c.execute(update(transfers).where(transfers.c.id == first.id)
-                                 .values(created_at=utcnow() - timedelta(hours=24, seconds=1))))
+    age_outgoing(db, alice, timedelta(hours=25))  # past the window: no longer counted
     send(db, alice, source, destination, 10_000, limits=limits)
+    with pytest.raises(errors.LimitExceeded):
+        send(db, alice, source, destination, 5_001, limits=limits)
+    assert_ledger_clean(db)  # the hourly totals still match the transfers
+
+
+def age_outgoing(db, user, by: timedelta) -> None:
+    """Move a customer's transfers and hourly totals back in time, as if made earlier."""
+
+    def work(conn):
+        for row in conn.execute(select(transfers.c.id, transfers.c.created_at).where(transfers.c.initiator_id == user.id)).all():
+            conn.execute(update(transfers).where(transfers.c.id == row.id).values(created_at=row.created_at - by))
+        for row in conn.execute(select(outgoing_totals.c.hour).where(outgoing_totals.c.user_id == user.id)).all():
+            conn.execute(update(outgoing_totals).where(outgoing_totals.c.user_id == user.id,
+                                                       outgoing_totals.c.hour == row.hour).values(hour=row.hour - by))
+
+    db.write(work)
 
 
 def test_idempotency_key_same_request_moves_money_once(db, make_user, make_account):

@@ -50,3 +50,11 @@ def test_tampered_balance_after_is_detected(runner, db, make_user, make_account)
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 1
     assert "balance_after differs from the running sum" in result.output
+
+
+def test_tampered_hourly_outgoing_total_is_detected(runner, db, make_user, make_account):
+    funded_bank(make_user, make_account, db)
+    db.write(lambda c: c.execute(text("UPDATE outgoing_totals SET total = total + 1")))
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 1
+    assert "hourly outgoing totals disagree with the transfers" in result.output

@@ -70,6 +70,9 @@ def _worker_started(app: Flask) -> None:
     start_sealer(app)
 
 
+CONNECTIONS_PER_THREAD = 4
+
+
 def gunicorn_options(config, *, host: str, port: int) -> dict:
     """gunicorn's settings for an app configuration (hooks apart)."""
     threads = config["THREADS"]
@@ -79,6 +82,10 @@ def gunicorn_options(config, *, host: str, port: int) -> dict:
         "threads": threads,
         # gthread answers keep-alive and slow clients without tying up a whole process.
         "worker_class": "gthread" if threads > 1 else "sync",
+        # A gthread worker accepts every connection it can; clients that keep their
+        # connection open (load balancers, keep-alive) would then all land on the
+        # first worker, one GIL, while the others idle. A cap per worker spreads them.
+        "worker_connections": threads * CONNECTIONS_PER_THREAD,
         # SIGTERM: stop accepting, let requests in flight finish for this long, then exit 0.
         "graceful_timeout": config["GRACEFUL_TIMEOUT"],
         # ProxyFix, by MINIBANK_PROXY_COUNT, is the one judge of X-Forwarded-*; gunicorn's own

@@ -8,7 +8,7 @@ CTEs); SQLite runs in-process, so its statements are cheap and stay separate.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..db import bind_time, driver_sql, read_time
 from ..domain.transfers import AccountState
@@ -41,14 +41,14 @@ class Snapshot:
     stored: tuple[int, str] | None
 
 
-# Both accounts, what the customer sent in the last 24 hours, and a stored idempotency
-# key, in one statement. On PostgreSQL it locks the accounts lowest id first; its
+# Both accounts, what the customer sent in the last 24 hours (by the hourly totals:
+# from the start of the hour 24 hours ago, so a transfer counts for 24 to 25 hours,
+# never less), and a stored idempotency key, in one statement. On PostgreSQL it locks the accounts lowest id first; its
 # snapshot is taken after the customer's own lock is held, so no transfer of theirs
 # is missing from the sum. SQLite's BEGIN IMMEDIATE already holds its one write lock.
 _READ_FOR_MOVE = (
     "SELECT a.id, a.number, a.owner_id, a.currency, a.status, a.kind, a.balance, "
-    "(SELECT COALESCE(SUM(t.amount), 0) FROM transfers t "
-    "WHERE t.initiator_id = :sender AND t.kind = 'transfer' AND t.created_at > :since), "
+    "(SELECT COALESCE(SUM(o.total), 0) FROM outgoing_totals o WHERE o.user_id = :sender AND o.hour >= :since), "
     "(SELECT k.id FROM transfers k WHERE k.initiator_id = :initiator AND k.idempotency_key = :key), "
     "(SELECT k.request_hash FROM transfers k WHERE k.initiator_id = :initiator AND k.idempotency_key = :key) "
     "FROM accounts a WHERE a.number IN (:a, :b)"
@@ -81,16 +81,33 @@ _WRITE_PG = driver_sql(
     "SELECT t.id, :source, -:amount, s.balance, :now FROM t, s "
     "UNION ALL SELECT t.id, :destination, :amount, d.balance, :now FROM t, d), "
     "a AS (INSERT INTO audit_events (created_at, actor_id, client_ip, event, object, outcome, details) "
-    "SELECT :now, :initiator, :client_ip, :kind, 'transfer:' || t.id, 'success', :details FROM t) "
-    "SELECT t.id FROM t, s, d"
+    "SELECT :now, :initiator, :client_ip, :kind, 'transfer:' || t.id, 'success', :details FROM t)"
+    "{totals} SELECT t.id FROM t, s, d"
 )["postgresql"]
+_ADD_OUTGOING = (
+    "INSERT INTO outgoing_totals (user_id, hour, total) VALUES (:initiator, :hour, :amount) "
+    "ON CONFLICT (user_id, hour) DO UPDATE SET total = outgoing_totals.total + excluded.total"
+)
+_WRITE_PG_TRANSFER = _WRITE_PG.replace("{totals}", ", o AS (" + driver_sql(_ADD_OUTGOING)["postgresql"] + ")")
+_WRITE_PG_TELLER = _WRITE_PG.replace("{totals}", "")
 _SQLITE_WRITES = (
     _INSERT_TRANSFER + " RETURNING id",
     "UPDATE accounts SET balance = balance + :delta WHERE id = :id RETURNING balance",
     "INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES "
     "(:transfer, :source, :debit, :source_after, :now), (:transfer, :destination, :amount, :destination_after, :now)",
     _INSERT_AUDIT,
+    _ADD_OUTGOING,
 )
+
+
+def start_of_hour(moment: datetime) -> datetime:
+    """The hour bucket a moment falls in."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def daily_window_start(now: datetime) -> datetime:
+    """The oldest hour bucket that counts toward the rolling 24-hour limit."""
+    return start_of_hour(now - timedelta(hours=24))
 
 
 def _one(conn, sql: str, params: dict):
@@ -162,19 +179,21 @@ def write_move(
         "now": bind_time(dialect, now),
         "client_ip": client_ip,
         "details": json.dumps({"amount": amount, "currency": source.currency}, separators=(",", ":"), sort_keys=True),
+        "hour": bind_time(dialect, start_of_hour(now)),
     }
+    customer = kind == "transfer"
     if dialect == "postgresql":
-        transfer_id = _one(conn, _WRITE_PG, params)[0]
+        transfer_id = _one(conn, _WRITE_PG_TRANSFER if customer else _WRITE_PG_TELLER, params)[0]
     else:
-        transfer_id = _write_sqlite(conn, params)
+        transfer_id = _write_sqlite(conn, params, customer=customer)
     return TransferRecord(
         transfer_id, kind, numbers[0], numbers[1], amount, source.currency, memo, now,
         initiator_id, source.owner_id, destination.owner_id,
     )
 
 
-def _write_sqlite(conn, params: dict) -> int:
-    insert_transfer, move, insert_entries, insert_audit = _SQLITE_WRITES
+def _write_sqlite(conn, params: dict, *, customer: bool) -> int:
+    insert_transfer, move, insert_entries, insert_audit, add_outgoing = _SQLITE_WRITES
     transfer_id = conn.execute(insert_transfer, params).fetchone()[0]
     source_after = conn.execute(move, {"delta": -params["amount"], "id": params["source"]}).fetchone()[0]
     destination_after = conn.execute(move, {"delta": params["amount"], "id": params["destination"]}).fetchone()[0]
@@ -184,6 +203,8 @@ def _write_sqlite(conn, params: dict) -> int:
          "source_after": source_after, "destination_after": destination_after},
     )
     conn.execute(insert_audit, {**params, "object": f"transfer:{transfer_id}"})
+    if customer:
+        conn.execute(add_outgoing, params)
     return transfer_id
 
 

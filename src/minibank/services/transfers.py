@@ -3,7 +3,6 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
 
 import structlog
 from sqlalchemy import Connection, select
@@ -167,7 +166,7 @@ def _move(
                 lock_user_id=rule_actor,
                 initiator_id=initiator_id,
                 key=idempotency_key,
-                sent_since=utcnow() - timedelta(hours=24) if daily else None,
+                sent_since=ledger_store.daily_window_start(utcnow()) if daily else None,
             )
             if snapshot.stored is not None:
                 # Read under the account locks: a concurrent twin has committed by now.
