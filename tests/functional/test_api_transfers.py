@@ -133,3 +133,15 @@ def test_keys_are_1_to_255_printable_ascii_characters(client, bank):
 def test_transfers_need_a_token(client):
     response = client.post(f"{API}/transfers", json={})
     assert response.status_code == 401 and response.mimetype == "application/problem+json"
+
+
+def test_a_revoked_token_moves_no_money(client, db, bank):
+    alice, bob = bank.customer(balance=10_000), bank.customer()
+    body = {"from_account": alice.account, "to_account": bob.account, "amount": "1.00"}
+    assert client.post("/api/v1/transfers", json=body, headers=alice.headers).status_code == 201
+    assert client.post("/api/v1/auth/revoke", headers=alice.headers).status_code == 204
+    refused = client.post("/api/v1/transfers", json=body, headers=alice.headers)
+    assert refused.status_code == 401 and refused.get_json()["code"] == "unauthenticated"
+    assert client.post("/api/v1/transfers", json=body).status_code == 401  # no token at all
+    headers = {"Authorization": "Bearer " + alice.headers["Authorization"].split()[1][:-3] + "abc"}
+    assert client.post("/api/v1/transfers", json=body, headers=headers).status_code == 401  # tampered

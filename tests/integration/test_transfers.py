@@ -212,3 +212,29 @@ def test_only_parties_can_read_a_transfer(db, make_user, make_account):
         transfer_service.get_for_party(db, transfer_id=record.id, user_id=eve.id)
     with pytest.raises(errors.NotFound):
         transfer_service.get_for_party(db, transfer_id=10**9, user_id=alice.id)
+
+
+def test_a_session_checked_in_the_transfer_refuses_revoked_and_outdated_tokens(db, make_user, make_account):
+    from minibank.security import tokens
+    from minibank.services import auth as auth_service
+    from minibank.services import users
+
+    alice = make_user()
+    source, destination = make_account(owner=alice, balance=10_000), make_account()
+    keys = [("k", "k" * 64)]
+
+    def session():
+        return tokens.issue(user_id=alice.id, token_version=users.get(db, user_id=alice.id).token_version,
+                            keys=keys, ttl=60, audience=tokens.AUDIENCE_API)[1]
+
+    good = session()
+    send(db, alice, source, destination, 100, session=good)
+    auth_service.revoke(db, claims=good)
+    before = snapshot(db)
+    with pytest.raises(errors.Unauthenticated):
+        send(db, alice, source, destination, 100, session=good)
+    outdated = session()
+    auth_service.set_status(db, user_id=alice.id, status="disabled", actor_id=None)
+    with pytest.raises(errors.Unauthenticated):
+        send(db, alice, source, destination, 100, session=outdated)
+    assert snapshot(db)["balances"] == before["balances"]

@@ -14,7 +14,7 @@ from typing import Callable
 from flask import Blueprint
 from pydantic import BaseModel
 
-from ..security.guards import require_admin, require_user
+from ..security.guards import require_admin, require_token, require_user
 from .params import NoQuery, parse_query
 
 PROBLEM = "Problem"
@@ -71,6 +71,7 @@ def operation(
     query: type[BaseModel] | None = None,
     auth: bool = True,
     admin: bool = False,
+    session_checked_by_service: bool = False,
     idempotent: bool = False,
     tag: str = "bank",
     path_params: dict[str, dict] | None = None,
@@ -79,7 +80,8 @@ def operation(
 
     ``path`` uses OpenAPI's ``{name}`` syntax; ``path_params`` gives each name's JSON
     Schema (default: a string), and integer ones get Flask's bounded int converter.
-    The view runs only after the caller passed the declared guard (token, admin role)
+    The view runs only after the caller passed the declared guard (token, admin role;
+    with ``session_checked_by_service`` only the token's signature and times here)
     and the query string has no parameter the operation does not declare.
     """
     params = {name: _path_schema((path_params or {}).get(name)) for name in _PATH_PARAM.findall(path)}
@@ -89,6 +91,8 @@ def operation(
         def guarded(**kwargs):
             if admin:
                 require_admin()
+            elif session_checked_by_service:
+                require_token()  # the service checks revocation in its own transaction
             elif auth:
                 require_user()
             if query is None:

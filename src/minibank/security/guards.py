@@ -25,18 +25,38 @@ def remember(user, claims) -> None:
     g.user, g.claims, g.user_id = user, claims, user.id if user else None
 
 
+# The session behind a verified token is looked up only when a view asks for the user.
+_NOT_LOOKED_UP = object()
+
+
 def load_bearer_user() -> None:
-    """Authenticate an API request from its Authorization header only (never the cookie)."""
+    """Verify an API request's Bearer token (never the cookie); the session is looked up on demand."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    claims = None
     if scheme.lower() == "bearer" and token.strip():
-        remember(*user_from_token(token.strip(), tokens.AUDIENCE_API))
-    else:
-        remember(None, None)
+        try:
+            claims = tokens.verify(token.strip(), keys=current_app.config["JWT_KEYS"], audience=tokens.AUDIENCE_API)
+        except tokens.InvalidToken:
+            claims = None
+    g.claims, g.user_id = claims, claims.user_id if claims else None
+    g.user = _NOT_LOOKED_UP if claims else None
 
 
 def current_user():
-    """The authenticated user of this request, or None."""
-    return g.get("user")
+    """The authenticated user of this request, or None (revoked, disabled, outdated or no token)."""
+    user = g.get("user")
+    if user is _NOT_LOOKED_UP:
+        user = auth.session_user(db, g.claims)
+        remember(user, g.claims if user else None)
+    return user
+
+
+def require_token() -> tokens.Claims:
+    """The verified claims of the request's token, for a service that checks the session itself."""
+    claims = g.get("claims")
+    if claims is None:
+        raise Unauthenticated()
+    return claims
 
 
 def require_user():
@@ -67,6 +87,6 @@ def admin_only(view):
 
 
 def user_key() -> str:
-    """Rate-limit key for per-user limits: the user id, else the address."""
-    user = current_user()
-    return f"user:{user.id}" if user else f"addr:{request.remote_addr}"
+    """Rate-limit key for per-user limits: the (signed) user id, else the address."""
+    user_id = g.get("user_id")
+    return f"user:{user_id}" if user_id else f"addr:{request.remote_addr}"

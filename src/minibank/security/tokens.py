@@ -35,6 +35,11 @@ class Claims:
     auth_time: int
 
 
+def session_is_valid(claims: Claims, *, status: str, token_version: int, revoked: bool) -> bool:
+    """A verified token still speaks for its user: not revoked, user active, same token version."""
+    return not revoked and status == "active" and token_version == claims.version
+
+
 def issue(
     *,
     user_id: int,

@@ -12,7 +12,7 @@ from ..models import revoked_tokens, users
 from ..ops.metrics import LOGIN_FAILURES
 from ..security import passwords
 from ..security.throttle import LoginThrottle
-from ..security.tokens import Claims
+from ..security.tokens import Claims, session_is_valid
 from . import audit
 from .users import USER_COLUMNS, User, get, normalize_email, user_from_row
 
@@ -106,7 +106,7 @@ def session_user(db: Database, claims: Claims) -> User | None:
         return cursor.fetchone()
 
     row = db.read_raw(work)
-    if row is None or row[7] or row[4] != "active" or row[5] != claims.version:
+    if row is None or not session_is_valid(claims, status=row[4], token_version=row[5], revoked=bool(row[7])):
         return None
     return User(row[0], row[1], row[2], row[3], row[4], row[5], read_time(row[6]))
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..db import bind_time, driver_sql, read_time
+from ..domain.errors import Unauthenticated
 from ..domain.transfers import AccountState
+from ..security.tokens import Claims, session_is_valid
 from ..models import utcnow
 
 
@@ -57,7 +59,14 @@ _LOCK_AND_READ = {
     "postgresql": driver_sql(_READ_FOR_MOVE + " ORDER BY a.id FOR UPDATE OF a")["postgresql"],
     "sqlite": _READ_FOR_MOVE,
 }
-_LOCK_USER = driver_sql("SELECT id FROM users WHERE id = :id FOR UPDATE")
+_LOCK_USER = {
+    "postgresql": driver_sql(
+        "SELECT status, token_version, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = :jti) "
+        "FROM users WHERE id = :id FOR UPDATE"
+    )["postgresql"],
+    "sqlite": "SELECT status, token_version, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = :jti) "
+    "FROM users WHERE id = :id",
+}
 _GET_TRANSFER = driver_sql(
     "SELECT t.id, t.kind, s.number, d.number, t.amount, t.currency, t.memo, t.created_at, t.initiator_id, "
     "s.owner_id, d.owner_id FROM transfers t JOIN accounts s ON s.id = t.source_id "
@@ -126,12 +135,21 @@ def read_for_move(
     initiator_id: int | None,
     key: str | None,
     sent_since: datetime | None,
+    session: Claims | None = None,
 ) -> Snapshot:
-    """Lock the customer (if any) and both accounts, lowest id first, and read what the rule needs."""
+    """Lock the customer (if any) and both accounts, lowest id first, and read what the rule needs.
+
+    With ``session``, a token's claims, the customer's lock also checks that session.
+    """
     cursor = conn.cursor()
-    if lock_user_id is not None and dialect == "postgresql":
+    if lock_user_id is not None and (dialect == "postgresql" or session is not None):
         # Serialises one customer's transfers so the rolling daily limit cannot be raced.
-        cursor.execute(_LOCK_USER[dialect], {"id": lock_user_id})
+        cursor.execute(_LOCK_USER[dialect], {"id": lock_user_id, "jti": session.jti if session else None})
+        row = cursor.fetchone()
+        if session is not None and (
+            row is None or not session_is_valid(session, status=row[0], token_version=row[1], revoked=bool(row[2]))
+        ):
+            raise Unauthenticated()
     params = {
         "a": a,
         "b": b,

@@ -23,6 +23,7 @@ from ..ops.metrics import TRANSFERRED, TRANSFERS
 from . import ledger_store, refusals
 from .accounts import cash_account_number
 from .ledger_store import TransferRecord
+from ..security.tokens import Claims
 
 log = structlog.get_logger("minibank.transfers")
 
@@ -49,8 +50,13 @@ def transfer(
     idempotency_key: str | None = None,
     limits: Limits = Limits(),
     client_ip: str | None = None,
+    session: Claims | None = None,
 ) -> TransferResult:
-    """Move ``amount`` from the actor's account ``source`` to any open account ``destination``."""
+    """Move ``amount`` from the actor's account ``source`` to any open account ``destination``.
+
+    With ``session`` (a verified token's claims) the session is also checked, under the
+    customer's lock, and a revoked, outdated or disabled one is refused as Unauthenticated.
+    """
     return _move(
         db,
         kind="transfer",
@@ -63,6 +69,7 @@ def transfer(
         idempotency_key=idempotency_key,
         limits=limits,
         client_ip=client_ip,
+        session=session,
     )
 
 
@@ -144,6 +151,7 @@ def _move(
     idempotency_key: str | None,
     limits: Limits,
     client_ip: str | None,
+    session: Claims | None = None,
 ) -> TransferResult:
     account, other = (destination, source) if kind == "deposit" else (source, destination)
     with refusals.recorded(
@@ -164,6 +172,7 @@ def _move(
                 a=source,
                 b=destination,
                 lock_user_id=rule_actor,
+                session=session,
                 initiator_id=initiator_id,
                 key=idempotency_key,
                 sent_since=ledger_store.daily_window_start(utcnow()) if daily else None,
