@@ -41,3 +41,11 @@ def head_revision(engine: Engine) -> str | None:
 def is_current(engine: Engine) -> bool:
     """True when the database is at the newest revision."""
     return current_revision(engine) == head_revision(engine)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` ("base": empty)."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

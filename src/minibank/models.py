@@ -131,8 +131,6 @@ transfers = Table(
     ),
     UniqueConstraint("initiator_id", "idempotency_key", name="uq_transfers_idempotency"),
 )
-# The rolling 24-hour limit sums a customer's recent outgoing transfers.
-Index("ix_transfers_initiator_created", transfers.c.initiator_id, transfers.c.created_at)
 
 entries = Table(
     "entries",

@@ -34,6 +34,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_outgoing_totals_user_id_users")),
         sa.PrimaryKeyConstraint("user_id", "hour", name=op.f("pk_outgoing_totals")),
     )
+    # The limit no longer sums transfers; this index only cost every insert.
+    with op.batch_alter_table("transfers") as batch_op:
+        batch_op.drop_index("ix_transfers_initiator_created")
     hour = _HOUR[op.get_bind().dialect.name]
     op.execute(
         f"INSERT INTO outgoing_totals (user_id, hour, total) SELECT initiator_id, {hour}, SUM(amount) "
@@ -43,3 +46,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("outgoing_totals")
+    with op.batch_alter_table("transfers") as batch_op:
+        batch_op.create_index("ix_transfers_initiator_created", ["initiator_id", "created_at"])
