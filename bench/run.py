@@ -65,6 +65,7 @@ def bench_engine(engine: str, options, work: Path) -> dict:
     migrate.upgrade(db.engine)
     people = seed.customers(db, count=options.customers)
     histories = {n: seed.history_account(db, owner_email=people[0][0], entries=n) for n in options.history}
+    seed.settle(db)
     total_before = customer_total(db)
     env = {
         "MINIBANK_ENV": "production",

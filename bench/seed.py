@@ -1,9 +1,13 @@
 """Benchmark data: funded customers, and accounts with long histories written in bulk."""
 
-from sqlalchemy import text
+from datetime import datetime, timezone
+
+from sqlalchemy import bindparam, text
 
 from minibank.db import Database
+from minibank.models import UTCDateTime
 from minibank.services import accounts, transfers, users
+from minibank.services.ledger_store import start_of_hour
 
 PASSWORD = "benchmark passphrase"
 FUNDING = 10**11  # a billion in cents: no benchmark transfer is refused for funds
@@ -40,6 +44,9 @@ _BULK = [
     "INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) "
     "SELECT t.id, :target, 1, ROW_NUMBER() OVER (ORDER BY t.id), t.created_at "
     "FROM transfers t WHERE t.source_id = :source AND t.destination_id = :target",
+    # The seeded transfers count toward the owner's daily limit like any others.
+    "INSERT INTO outgoing_totals (user_id, hour, total) VALUES (:owner, :hour, :n) "
+    "ON CONFLICT (user_id, hour) DO UPDATE SET total = outgoing_totals.total + excluded.total",
     "UPDATE accounts SET balance = balance - :n WHERE id = :source",
     "UPDATE accounts SET balance = balance + :n WHERE id = :target",
 ]
@@ -47,26 +54,30 @@ _BULK = [
 
 def history_account(db: Database, *, owner_email: str, entries: int, currency: str = "USD") -> str:
     """A new account of the owner's holding ``entries`` movements; returns its number."""
-    from datetime import datetime, timezone
-
-    from minibank.models import accounts as accounts_table
-
     owner = users.get_by_email(db, email=owner_email)
     source = accounts.open_account(db, owner_id=owner.id, name="History source", currency=currency)
     target = accounts.open_account(db, owner_id=owner.id, name=f"History {entries}", currency=currency)
     transfers.deposit(db, account=source.number, amount=entries)
+    now = datetime.now(timezone.utc)
     params = {"source": source.id, "target": target.id, "n": entries, "currency": currency, "owner": owner.id,
-              "start": entries, "now": datetime.now(timezone.utc)}
+              "start": entries, "now": now, "hour": start_of_hour(now)}
     series = _SERIES[db.dialect]
 
     def work(conn):
         for statement in _BULK:
-            sql = text(statement.format(series=series)).bindparams()
-            if ":now" in statement:
-                from sqlalchemy import bindparam
-
-                sql = sql.bindparams(bindparam("now", type_=accounts_table.c.opened_at.type))
-            conn.execute(sql, params)
+            conn.execute(text(statement.format(series=series)).bindparams(
+                *[bindparam(name, type_=UTCDateTime) for name in ("now", "hour") if f":{name}" in statement]
+            ), params)
 
     db.write(work)
     return target.number
+
+
+def settle(db: Database) -> None:
+    """Fresh planner statistics and a checkpoint, so bulk loading does not spill into the measurements."""
+    if db.dialect == "sqlite":
+        db.write(lambda conn: conn.execute(text("ANALYZE")))
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        conn.execute(text("CHECKPOINT"))

@@ -66,6 +66,39 @@ def test_request_counts_add_up_over_workers(server):
     assert healthz_total(base) == REQUESTS
 
 
+def metric(base: str, name: str, **labels: str) -> float:
+    """The sum over workers of one series, read from /metrics."""
+    status, body = get(f"{base}/metrics")
+    assert status == 200
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def test_metrics_count_a_transfer_under_two_workers(server, sqlite_url):
+    base, _ = server
+    db = Database(sqlite_url)
+    try:
+        factory = Factory(db, currency="USD")
+        alice = factory.user(email="metrics-alice@example.com")
+        source, destination = factory.account(owner=alice, balance=10_000), factory.account()
+    finally:
+        db.dispose()
+    token = api_token(base, "metrics-alice@example.com")
+    answers_: list = []
+    for amount in ("1.00", "2.50"):
+        send(base, token, {"from_account": source.number, "to_account": destination.number, "amount": amount}, answers_)
+    send(base, token, {"from_account": source.number, "to_account": destination.number, "amount": "1000.00"}, answers_)
+    assert [status for status, _ in answers_] == [201, 201, 422]
+    # Whichever worker took each request, the scrape sums them all.
+    assert metric(base, "minibank_transfers_total", kind="transfer", outcome="ok") == 2
+    assert metric(base, "minibank_transfers_total", kind="transfer", outcome="insufficient_funds") == 1
+    assert metric(base, "minibank_transferred_minor_units_total", currency="USD") == 350
+
+
 def test_workers_seal_the_audit_trail(server, sqlite_url):
     db = Database(sqlite_url)
     try:
