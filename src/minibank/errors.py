@@ -3,6 +3,8 @@
 import math
 import time
 
+import psycopg
+import sqlalchemy.exc
 import structlog
 from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
@@ -111,6 +113,13 @@ def _http_error(error: HTTPException):
     return error_response(status, detail=_TITLES.get(status) if status in (404, 405) else detail, headers=headers)
 
 
+def _database_unavailable(error: Exception):
+    # A database that cannot be reached is an outage, not a bug: 503 and a retry hint.
+    log.warning("database.unavailable", error_type=type(error).__name__)
+    return error_response(503, detail="The bank is temporarily unavailable. Nothing was changed; please try again.",
+                          headers={"Retry-After": 5})
+
+
 def _unexpected(error: Exception):
     log.exception("request.failed", error_type=type(error).__name__)
     return error_response(500, detail="Something went wrong on our side. Nothing was changed; please try again.")
@@ -122,4 +131,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sqlalchemy.exc.OperationalError, _database_unavailable)
+    app.register_error_handler(psycopg.OperationalError, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)

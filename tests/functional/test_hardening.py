@@ -98,3 +98,15 @@ def test_no_password_token_or_cookie_in_the_logs(client, auth, make_user, make_a
     logs = out + err
     for secret in (PASSWORD, "another long passphrase", "wrong but secret-ish", cookie, token):
         assert secret not in logs
+
+
+def test_an_unreachable_database_is_a_503_not_a_500(monkeypatch, tmp_path):
+    from minibank.security import tokens
+
+    monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere", "RATELIMIT_ENABLED": False})
+    token, _ = tokens.issue(user_id=1, token_version=0, keys=app.config["JWT_KEYS"], ttl=60, audience=tokens.AUDIENCE_API)
+    response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.get_json()["code"] == "unavailable"
+    app.extensions["minibank.db"].dispose()
