@@ -7,6 +7,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from . import config as settings
 from . import create_app, migrate
@@ -18,14 +19,18 @@ from .services.demo import load_demo
 
 
 def refusals_exit_nonzero(command):
-    """Turn a bank refusal into a one-line reason and exit status 1."""
+    """Run a command on a current schema; a refusal or an unreachable database is one line and exit 1."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            if not migrate.is_current(db.engine):
+                raise click.ClickException("the database is not at the newest revision; run `minibank db upgrade`")
             return command(*args, **kwargs)
         except BankError as refusal:
             raise click.ClickException(refusal.detail) from None
+        except OperationalError as error:
+            raise click.ClickException(f"cannot use the database: {str(error.orig).splitlines()[0]}") from None
 
     return wrapper
 
@@ -147,6 +152,7 @@ def demo_command():
 
 @click.command("verify-ledger")
 @with_appcontext
+@refusals_exit_nonzero
 def verify_ledger_command():
     """Check every ledger invariant; exit 1 on any mismatch."""
     report = ledger_check.verify(db)
@@ -170,6 +176,7 @@ def _anchor(text: str) -> tuple[int, str]:
 @click.option("--anchor", "anchors", multiple=True, type=_anchor, metavar="SEQ:HASH",
               help="A head printed earlier and kept outside the database; catches a cut or rewritten chain.")
 @with_appcontext
+@refusals_exit_nonzero
 def verify_audit_command(no_seal, anchors):
     """Seal new audit events, then check the whole hash chain; exit 1 naming the first bad event."""
     if not no_seal:
@@ -185,6 +192,7 @@ def verify_audit_command(no_seal, anchors):
 
 @click.command("stats")
 @with_appcontext
+@refusals_exit_nonzero
 def stats_command():
     """Print users, accounts, transfers and customer money per currency."""
     summary = stats.summary(db)

@@ -58,3 +58,15 @@ def test_tampered_hourly_outgoing_total_is_detected(runner, db, make_user, make_
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 1
     assert "hourly outgoing totals disagree with the transfers" in result.output
+
+
+def test_commands_on_an_unmigrated_database_say_so_in_one_line(tmp_path, monkeypatch):
+    from minibank import create_app
+
+    monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"})
+    for command in (["verify-ledger"], ["stats"], ["deposit", "1234567889", "1.00"]):
+        result = app.test_cli_runner().invoke(args=command)
+        assert result.exit_code == 1, command
+        assert "run `minibank db upgrade`" in result.output
+    app.extensions["minibank.db"].dispose()
