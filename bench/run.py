@@ -184,10 +184,12 @@ def _options():
     # Measured best on 2 cores: more processes only add GIL-free contention for the same CPU.
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--out", default=None, help="default: bench/results (smoke: bench/results/smoke)")
     options = parser.parse_args()
     if options.smoke:
         options.runs, options.seconds, options.customers, options.history = 1, 2, 10, "100,1000"
+    # A smoke run never overwrites the published figures.
+    options.out = options.out or str(ROOT / "bench" / "results" / ("smoke" if options.smoke else ""))
     options.engines = options.engines.split(",")
     options.clients = [int(c) for c in options.clients.split(",")]
     options.history = [int(n) for n in options.history.split(",")]
