@@ -207,3 +207,7 @@ def test_transfers_are_rate_limited_per_user(sqlite_url, tmp_path, monkeypatch, 
 def test_a_deposit_receipt_names_cash_not_the_banks_account(client, customer):
     page = client.get("/transfers/1").get_data(as_text=True)
     assert "Money received" in page and "Cash deposit" in page and "100.00 USD" in page
+
+
+def test_a_receipt_id_beyond_any_transfer_is_a_404(client, customer):
+    assert client.get("/transfers/99999999999999999999").status_code == 404

@@ -28,6 +28,7 @@ from ..security.tokens import Claims
 log = structlog.get_logger("minibank.transfers")
 
 IDEMPOTENCY_KEY_MAX = 255
+MAX_ID = 2**63 - 1  # ids are BIGINT: beyond this nothing can exist
 _IDEMPOTENCY_RACE = ("uq_transfers_idempotency", "transfers.initiator_id, transfers.idempotency_key")
 
 
@@ -103,6 +104,8 @@ def withdraw(
 
 def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRecord:
     """A transfer the user sent or received; anyone else's is NotFound."""
+    if not 0 < transfer_id <= MAX_ID:
+        raise NotFound("No such transfer.")
     record = db.read_raw(lambda conn, dialect: ledger_store.get_transfer(conn, dialect, transfer_id))
     if record is None or user_id not in (record.source_owner, record.destination_owner):
         raise NotFound("No such transfer.")
