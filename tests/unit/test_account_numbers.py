@@ -16,7 +16,8 @@ from minibank.domain.accounts import (
 
 def test_new_numbers_are_valid_fixed_length_and_random():
     numbers = {new_number() for _ in range(2000)}
-    assert len(numbers) == 2000
+    # 90 million bodies: a repeat or two among 2,000 draws is chance (about 2%), many are not.
+    assert len(numbers) >= 1995
     assert all(len(n) == NUMBER_LENGTH and n.isdigit() and is_valid_number(n) for n in numbers)
     ordered = sorted(int(n) for n in numbers)
     assert ordered[-1] - ordered[0] > 10**8  # spread over the range, not sequential
