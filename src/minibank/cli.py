@@ -222,7 +222,8 @@ def serve_command(host, port, workers, threads):
     if threads and threads != app.config["THREADS"]:
         # The app (and its pool) was built before the options were read: resize the pool
         # to the new thread count unless MINIBANK_DB_POOL_SIZE fixes it.
-        pool = settings.pool_size(dict(os.environ), threads=threads, production=app.config["PRODUCTION"])
+        pool = settings.pool_size(dict(os.environ), threads=threads, production=app.config["PRODUCTION"],
+                                  sealer=app.config["AUDIT_SEALER"])
         app.config.update(THREADS=threads, DB_POOL_SIZE=pool)
         db.dispose()
         db.init_app(app)

@@ -62,7 +62,8 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "AUDIT_SEALER": _bool(environ, "MINIBANK_AUDIT_SEALER", True),
         "WORKERS": _int(environ, "MINIBANK_WORKERS", default_workers(), low=1, high=MAX_WORKERS),
         "THREADS": threads,
-        "DB_POOL_SIZE": pool_size(environ, threads=threads, production=production),
+        "DB_POOL_SIZE": pool_size(environ, threads=threads, production=production,
+                                  sealer=_bool(environ, "MINIBANK_AUDIT_SEALER", True)),
         "GRACEFUL_TIMEOUT": _int(environ, "MINIBANK_GRACEFUL_TIMEOUT", 30, low=1, high=600),
     }
 
@@ -72,10 +73,12 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
-def pool_size(environ: dict[str, str], *, threads: int, production: bool) -> int:
-    """Database connections each process keeps: MINIBANK_DB_POOL_SIZE, else one per gunicorn request thread."""
+def pool_size(environ: dict[str, str], *, threads: int, production: bool, sealer: bool) -> int:
+    """Connections each process keeps: MINIBANK_DB_POOL_SIZE, else one per request thread and one for the sealer."""
     # Werkzeug's development server starts a thread per request, however many: no count to follow.
-    default = threads if production else DEVELOPMENT_POOL_SIZE
+    # A connection beyond the pool is closed when returned: a sealer without one of its own
+    # would open a fresh PostgreSQL session every second.
+    default = threads + int(sealer) if production else DEVELOPMENT_POOL_SIZE
     return _int(environ, "MINIBANK_DB_POOL_SIZE", default, low=1, high=200)
 
 

@@ -103,8 +103,9 @@ def test_workers_seal_the_audit_trail(server, sqlite_url):
 @pytest.mark.parametrize(
     ("environ", "worker_class", "pool"),
     [
-        ({}, "sync", 1),
-        ({"MINIBANK_THREADS": "4"}, "gthread", 4),
+        ({}, "sync", 2),
+        ({"MINIBANK_THREADS": "4"}, "gthread", 5),
+        ({"MINIBANK_THREADS": "4", "MINIBANK_AUDIT_SEALER": "false"}, "gthread", 4),
         ({"MINIBANK_THREADS": "4", "MINIBANK_DB_POOL_SIZE": "2"}, "gthread", 2),
         ({"MINIBANK_THREADS": "4", "MINIBANK_ENV": "development"}, "gthread", config.DEVELOPMENT_POOL_SIZE),
     ],
