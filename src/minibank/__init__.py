@@ -45,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _harden_session_cookie(app: Flask) -> None:
+    from .security.cookie_session import LazyCookieSessionInterface
+
+    app.session_interface = LazyCookieSessionInterface()
     production = app.config["PRODUCTION"]
     app.config.update(
         SESSION_COOKIE_NAME="__Host-session" if production else "session",
