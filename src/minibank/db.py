@@ -2,10 +2,12 @@
 
 import random
 import re
+import select
 import sqlite3
 import time
 from datetime import datetime, timezone
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TypeVar
 
 import psycopg
@@ -15,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .domain.errors import Busy, OutcomeUnknown
 from .ops.metrics import DB_RETRIES
+from .writer_queue import WriterQueue
 
 T = TypeVar("T")
 log = structlog.get_logger("minibank.db")
@@ -110,12 +113,24 @@ class Database:
     """The bank's database: an engine plus the unit-of-work helpers services use."""
 
     def __init__(self, url: str | None = None, **engine_options):
-        self.engine: Engine | None = make_engine(url, **engine_options) if url else None
+        self.engine: Engine | None = None
+        self._writers: WriterQueue | None = None
+        if url:
+            self._bind(make_engine(url, **engine_options))
 
     def init_app(self, app) -> None:
         """Bind to the app's configured database."""
-        self.engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"])
+        self._bind(make_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"]))
         app.extensions["minibank.db"] = self
+
+    def _bind(self, engine: Engine) -> None:
+        self.engine = engine
+        path = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._writers = WriterQueue(f"{path}-writers") if path and path != ":memory:" else None
+
+    def _write_turn(self):
+        """SQLite: wait for the one write turn in the queue; PostgreSQL locks rows instead."""
+        return self._writers.turn() if self._writers else nullcontext()
 
     @property
     def dialect(self) -> str:
@@ -136,7 +151,7 @@ class Database:
         """
         for attempt in range(1, attempts + 1):
             try:
-                with self.engine.connect() as conn:
+                with self._write_turn(), self.engine.connect() as conn:
                     conn.execution_options(minibank_write=True)
                     with conn.begin():
                         return work(conn)
@@ -165,35 +180,72 @@ class Database:
         """
         dialect = self.dialect
         for attempt in range(1, attempts + 1):
+            with self._write_turn():
+                fairy = self.engine.raw_connection()
+                driver = fairy.driver_connection
+                committing = False
+                try:
+                    if dialect == "sqlite":
+                        driver.execute("BEGIN IMMEDIATE")
+                    result = work(driver, dialect)
+                    committing = True
+                    driver.commit()
+                    return result
+                except BaseException as error:
+                    if _is_disconnect(error, driver):
+                        fairy.invalidate()
+                        if committing:
+                            raise OutcomeUnknown() from error
+                        retry = True
+                    else:
+                        _rollback(driver)
+                        retry = isinstance(error, Exception) and is_retryable(error, retry_unique)
+                    if not retry:
+                        raise
+                    DB_RETRIES.inc()
+                    log.info("db.retry", attempt=attempt, error=type(error).__name__)
+                    if attempt == attempts:
+                        raise Busy() from error
+                finally:
+                    fairy.close()
+            time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
+        raise AssertionError("unreachable")
+
+    def write_once(
+        self, work: Callable[[object], T], *, attempts: int = MAX_ATTEMPTS, retry_unique: tuple[str, ...] = ()
+    ) -> T:
+        """PostgreSQL: run ``work(psycopg_connection)``, one statement that commits by itself.
+
+        One round trip instead of BEGIN, statements and COMMIT. A lock conflict rolls the
+        statement back and runs it again; a connection lost while it runs leaves the outcome
+        unknown (OutcomeUnknown), so a connection the server has already closed is
+        discarded before use rather than found dead mid-statement.
+        """
+        for attempt in range(1, attempts + 1):
             fairy = self.engine.raw_connection()
             driver = fairy.driver_connection
-            committing = False
             try:
-                if dialect == "sqlite":
-                    driver.execute("BEGIN IMMEDIATE")
-                result = work(driver, dialect)
-                committing = True
-                driver.commit()
-                return result
-            except BaseException as error:
+                if _closed_by_server(driver):
+                    fairy.invalidate()
+                    continue
+                driver.autocommit = True
+                return work(driver)
+            except psycopg.Error as error:
                 if _is_disconnect(error, driver):
                     fairy.invalidate()
-                    if committing:
-                        raise OutcomeUnknown() from error
-                    retry = True
-                else:
-                    _rollback(driver)
-                    retry = isinstance(error, Exception) and is_retryable(error, retry_unique)
-                if not retry:
+                    raise OutcomeUnknown() from error
+                if not is_retryable(error, retry_unique):
                     raise
                 DB_RETRIES.inc()
                 log.info("db.retry", attempt=attempt, error=type(error).__name__)
                 if attempt == attempts:
                     raise Busy() from error
             finally:
+                if not driver.closed:
+                    driver.autocommit = False
                 fairy.close()
             time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
-        raise AssertionError("unreachable")
+        raise Busy()
 
     def read_raw(self, work: Callable[[object, str], T]) -> T:
         """Run ``work(driver_connection, dialect)`` for single-statement reads on the hot path.
@@ -224,6 +276,12 @@ class Database:
         """Close every pooled connection (after a fork, or at shutdown)."""
         if self.engine is not None:
             self.engine.dispose()
+
+
+def _closed_by_server(driver) -> bool:
+    """An idle connection with something to read has been told goodbye (server restart, idle timeout)."""
+    ready, _, _ = select.select([driver.pgconn.socket], [], [], 0)
+    return bool(ready)
 
 
 def _rollback(driver) -> None:

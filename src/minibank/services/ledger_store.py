@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from ..db import bind_time, driver_sql, read_time
 from ..domain.errors import Unauthenticated
-from ..domain.transfers import AccountState
+from ..domain.transfers import AccountState, Limits
 from ..security.tokens import Claims, session_is_valid
 from ..models import utcnow
 
@@ -107,6 +107,13 @@ _SQLITE_WRITES = (
     _INSERT_AUDIT,
     _ADD_OUTGOING,
 )
+
+
+# PostgreSQL: the whole move in one call when the rule plainly allows it (migration 0004).
+_QUICK_MOVE = driver_sql(
+    "SELECT * FROM minibank_quick_move(:kind, :a, :b, :amount, :memo, :initiator, :rule_actor, :key, :hash, "
+    ":now, :client_ip, :hour, :since, :per_transfer, :daily, :check_session, :jti, :token_version)"
+)["postgresql"]
 
 
 def start_of_hour(moment: datetime) -> datetime:
@@ -207,6 +214,52 @@ def write_move(
     return TransferRecord(
         transfer_id, kind, numbers[0], numbers[1], amount, source.currency, memo, now,
         initiator_id, source.owner_id, destination.owner_id,
+    )
+
+
+def quick_move(
+    conn,
+    *,
+    kind: str,
+    numbers: tuple[str, str],
+    amount: int,
+    memo: str,
+    initiator_id: int | None,
+    rule_actor: int | None,
+    key: str | None,
+    request_hash: str | None,
+    client_ip: str | None,
+    limits: Limits,
+    session: Claims | None,
+) -> TransferRecord | None:
+    """PostgreSQL, autocommit: lock, check and write in one call; None when the rule needs a closer look."""
+    now = utcnow()
+    row = _one(conn, _QUICK_MOVE, {
+        "kind": kind,
+        "a": numbers[0],
+        "b": numbers[1],
+        "amount": amount,
+        "memo": memo,
+        "initiator": initiator_id,
+        "rule_actor": rule_actor,
+        "key": key,
+        "hash": request_hash,
+        "now": now,
+        "client_ip": client_ip,
+        "hour": start_of_hour(now),
+        "since": daily_window_start(now) if limits.daily is not None else None,
+        "per_transfer": limits.per_transfer,
+        "daily": limits.daily,
+        "check_session": session is not None,
+        "jti": session.jti if session else None,
+        "token_version": session.version if session else None,
+    })
+    if row is None:
+        return None
+    transfer_id, currency, source_owner, destination_owner = row
+    return TransferRecord(
+        transfer_id, kind, numbers[0], numbers[1], amount, currency, memo, now, initiator_id, source_owner,
+        destination_owner,
     )
 
 

@@ -1,0 +1,182 @@
+"""PostgreSQL's one-call move (migration 0004) agrees with the Python rule, and writes what the ordinary path writes.
+
+On random states: the function moves money exactly when the rule allows it (and the
+session holds, and the idempotency key is new); when it does, the rows it writes are the
+rows the ordinary path would have written.
+"""
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from minibank.domain.accounts import new_number
+from minibank.domain.errors import BankError, Unauthenticated
+from minibank.domain.money import MAX_MINOR
+from minibank.domain.transfers import Limits, check_transfer
+from minibank.models import utcnow
+from minibank.security.tokens import Claims
+from minibank.services import ledger_store
+
+ACTOR, OTHER = 1, 2
+def mostly(usual, *unusual):
+    """``usual`` nine times in ten, else one of ``unusual``: many states pass every rule, many break just one."""
+    return st.sampled_from([usual] * 9 * len(unusual) + list(unusual))
+
+
+balances = st.one_of(st.integers(0, 10_000), *[st.integers(10_000, 10**9)] * 3, st.integers(MAX_MINOR - 10_000, MAX_MINOR))
+amounts = st.one_of(*[st.integers(1, 100)] * 4, st.integers(1, 12_000), st.integers(MAX_MINOR - 10_000, MAX_MINOR))
+account = st.fixed_dictionaries({
+    "owned_by_actor": mostly(True, False),
+    "status": mostly("open", "closed"),
+    "currency": mostly("USD", "EUR"),
+    "system": mostly(False, True),
+    "balance": balances,
+})
+limit = st.one_of(*[st.none()] * 3, st.integers(1, 12_000))
+state = st.fixed_dictionaries({
+    "source": account,
+    "destination": account,
+    "missing": mostly(None, "source", "destination"),
+    "same_account": mostly(False, True),
+    "amount": amounts,
+    "teller": mostly(False, True),
+    "per_transfer": limit,
+    "daily": limit,
+    "sent": st.one_of(st.just(0), st.integers(0, 20_000)),  # counts only against a daily limit
+    "session": st.sampled_from(["valid"] * 6 + [None, "disabled", "old_version", "revoked"]),
+    "key": mostly(None, "new", "stored"),
+})
+
+
+@pytest.fixture
+def pg(database_url):
+    """A psycopg connection to an empty, migrated PostgreSQL bank; each example rolls back."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the one-call move exists on PostgreSQL only")
+    conn = psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://"))
+    yield conn
+    conn.close()
+
+
+@pytest.mark.slow
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state)
+def test_the_one_call_move_agrees_with_the_rule(pg, state):
+    try:
+        numbers, session = _arrange(pg, state)
+        kind, rule_actor = ("deposit", None) if state["teller"] else ("transfer", ACTOR)
+        limits = Limits(state["per_transfer"], state["daily"])
+        key = None if state["key"] is None else "key-1"
+        args = dict(kind=kind, amount=state["amount"], memo="memo", initiator_id=ACTOR, key=key,
+                    request_hash="h" * 64 if key else None, client_ip="192.0.2.1")
+        allowed = _rule_allows(pg, state, numbers, rule_actor, limits, session)
+
+        with pg.transaction(force_rollback=True):
+            quick = ledger_store.quick_move(pg, numbers=numbers, rule_actor=rule_actor, limits=limits,
+                                            session=session, **args)
+            quick_rows = _written(pg)
+        assert (quick is not None) == allowed
+        if quick is None:
+            return
+        with pg.transaction(force_rollback=True):
+            snapshot = ledger_store.read_for_move(pg, "postgresql", a=numbers[0], b=numbers[1],
+                                                  lock_user_id=rule_actor, initiator_id=ACTOR, key=key,
+                                                  sent_since=None)
+            ordinary = ledger_store.write_move(
+                pg, "postgresql", source=snapshot.accounts[numbers[0]], destination=snapshot.accounts[numbers[1]],
+                numbers=numbers, **args,
+            )
+            assert _written(pg) == quick_rows
+        assert (quick.currency, quick.source_owner, quick.destination_owner, quick.amount) == (
+            ordinary.currency, ordinary.source_owner, ordinary.destination_owner, ordinary.amount)
+    finally:
+        pg.rollback()
+
+
+def _arrange(pg, state):
+    """Users, accounts, recent outgoing total, revoked token and stored key as ``state`` says."""
+    status = "disabled" if state["session"] == "disabled" else "active"
+    now = utcnow()
+    for user_id, user_status in ((ACTOR, status), (OTHER, "active")):
+        pg.execute(
+            "INSERT INTO users (id, email, name, password_hash, status, token_version, created_at) "
+            "VALUES (%s, %s, 'Test', 'x', %s, 3, %s)", (user_id, f"u{user_id}@example.com", user_status, now))
+    numbers = [new_number(), new_number()]
+    rows = {}
+    for index, role in enumerate(("source", "destination")):
+        if role == "destination" and state["same_account"]:
+            numbers[index] = numbers[0]
+        elif state["missing"] != role:
+            rows[index] = _insert_account(pg, index + 1, numbers[index], state[role], now)
+    if state["sent"]:
+        pg.execute("INSERT INTO outgoing_totals (user_id, hour, total) VALUES (%s, %s, %s)",
+                   (ACTOR, ledger_store.start_of_hour(now - timedelta(hours=2)), state["sent"]))
+    if state["session"] == "revoked":
+        pg.execute("INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES ('jti-1', %s, %s)",
+                   (ACTOR, now + timedelta(hours=1)))
+    if state["key"] == "stored" and len(rows) == 2 and numbers[0] != numbers[1]:
+        pg.execute(
+            "INSERT INTO transfers (kind, source_id, destination_id, amount, currency, initiator_id, "
+            "idempotency_key, request_hash, created_at) VALUES ('transfer', 1, 2, 1, 'USD', %s, 'key-1', %s, %s)",
+            (ACTOR, "h" * 64, now))
+    session = None
+    if state["session"] is not None:
+        version = 2 if state["session"] == "old_version" else 3
+        session = Claims(user_id=ACTOR, jti="jti-1", version=version, issued_at=0, expires_at=0, auth_time=0)
+    return tuple(numbers), session
+
+
+def _insert_account(pg, account_id, number, spec, now):
+    system = spec["system"]
+    owner = None if system else (ACTOR if spec["owned_by_actor"] else OTHER)
+    if system:
+        # One cash account per currency: a second system account gets the other currency's slot.
+        exists = pg.execute("SELECT 1 FROM accounts WHERE kind = 'system' AND currency = %s", (spec["currency"],))
+        if exists.fetchone():
+            spec = {**spec, "currency": "EUR" if spec["currency"] == "USD" else "USD"}
+    pg.execute(
+        "INSERT INTO accounts (id, number, owner_id, name, currency, balance, status, kind, opened_at) "
+        "VALUES (%s, %s, %s, 'A', %s, %s, %s, %s, %s)",
+        (account_id, number, owner, spec["currency"], spec["balance"], spec["status"], "system" if system else "customer", now))
+    return spec
+
+
+def _rule_allows(pg, state, numbers, rule_actor, limits, session) -> bool:
+    """What the ordinary path decides: session, stored key, then the Python rule."""
+    with pg.transaction(force_rollback=True):
+        try:
+            snapshot = ledger_store.read_for_move(
+                pg, "postgresql", a=numbers[0], b=numbers[1], lock_user_id=rule_actor, session=session,
+                initiator_id=ACTOR, key=None if state["key"] is None else "key-1",
+                sent_since=ledger_store.daily_window_start(utcnow()) if limits.daily is not None else None,
+            )
+        except Unauthenticated:
+            return False
+        if snapshot.stored is not None:
+            return False
+        try:
+            check_transfer(actor_id=rule_actor, source=snapshot.accounts.get(numbers[0]),
+                           destination=snapshot.accounts.get(numbers[1]), amount=state["amount"], limits=limits,
+                           sent_last_24h=snapshot.sent_last_24h)
+        except BankError:
+            return False
+        return True
+
+
+def _written(pg) -> dict:
+    """Everything a move writes, without ids the sequences hand out."""
+    def rows(sql):
+        return pg.execute(sql).fetchall()
+
+    return {
+        "balances": rows("SELECT id, balance FROM accounts ORDER BY id"),
+        "transfers": rows("SELECT kind, source_id, destination_id, amount, currency, memo, initiator_id, "
+                          "idempotency_key, request_hash FROM transfers ORDER BY id"),
+        "entries": rows("SELECT account_id, amount, balance_after FROM entries ORDER BY account_id"),
+        "audit": rows("SELECT actor_id, client_ip, event, outcome, details, object LIKE 'transfer:%%' "
+                      "FROM audit_events ORDER BY id"),
+        "outgoing": rows("SELECT user_id, hour, total FROM outgoing_totals ORDER BY hour"),
+    }
