@@ -36,8 +36,9 @@ def run_wrk(base_url: str, items_file: Path, *, clients: int, seconds: float, pa
         "p95_ms": figures["p95_us"] / 1000,
         "p99_ms": figures["p99_us"] / 1000,
         "max_ms": figures["max_us"] / 1000,
-        "errors": figures["requests"] - ok + figures["socket_errors"],
+        "errors": figures["requests"] - ok + sum(figures["socket_errors"].values()),
         "statuses": statuses,
+        "socket_errors": {kind: count for kind, count in figures["socket_errors"].items() if count},
         "load_generator_cpu": round(cpu / duration, 3),  # cores wrk kept busy
     }
 

@@ -25,6 +25,11 @@ VERIFY_BATCH = 2000
 _SEAL_LOCK = 0x6D696E6962616E6B
 
 _t = audit_events.c
+_SEAL_PG = text(
+    "UPDATE audit_events AS a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+    "FROM unnest(CAST(:row_id AS BIGINT[]), CAST(:new_seq AS BIGINT[]), CAST(:new_prev AS TEXT[]), "
+    "CAST(:new_hash AS TEXT[])) AS v(id, seq, prev_hash, hash) WHERE a.id = v.id"
+)
 _CONTENT = (_t.id, _t.created_at, _t.actor_id, _t.client_ip, _t.event, _t.object, _t.outcome, _t.details)
 
 
@@ -87,7 +92,10 @@ def _seal_batch(conn: Connection, *, wait: bool, batch: int) -> int | None:
         digest = chain_hash(prev, row, seq)
         links.append({"row_id": row.id, "new_seq": seq, "new_prev": prev, "new_hash": digest})
         prev = digest
-    if links:
+    if links and conn.dialect.name == "postgresql":
+        # One statement for the batch: executemany would send and run one UPDATE per event.
+        conn.execute(_SEAL_PG, {key: [link[key] for link in links] for key in links[0]})
+    elif links:
         conn.execute(
             update(audit_events)
             .where(_t.id == bindparam("row_id"))
