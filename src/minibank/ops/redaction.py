@@ -10,29 +10,38 @@ _SECRET_PARTS = ("password", "token", "authorization", "cookie", "secret", "csrf
 _ACCOUNT_KEYS = {"account", "source", "destination", "number", "from", "to", "counterparty"}
 
 
+_KEEP, _SECRET, _ACCOUNT = range(3)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 # Log keys come from a small fixed vocabulary, so each verdict is computed once.
 @lru_cache(maxsize=1024)
-def _is_secret(key: str) -> bool:
-    return any(part in key for part in _SECRET_PARTS)
+def _treatment(key) -> int:
+    name = str(key).lower().replace("-", "_")
+    if any(part in name for part in _SECRET_PARTS):
+        return _SECRET
+    if name in _ACCOUNT_KEYS or name.endswith(("_account", "_number")):
+        return _ACCOUNT
+    return _KEEP
 
 
-@lru_cache(maxsize=1024)
-def _is_account(key: str) -> bool:
-    return key in _ACCOUNT_KEYS or key.endswith(("_account", "_number"))
-
-
-def _clean(value, key: str = ""):
-    if _is_secret(key):
+def _clean(value, treatment: int):
+    if treatment == _SECRET:
         return REDACTED
     if isinstance(value, dict):
-        return {k: _clean(v, str(k).lower().replace("-", "_")) for k, v in value.items()}
+        return {k: _clean(v, _treatment(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(item, key) for item in value]
-    if _is_account(key):
+        return [_clean(item, treatment) for item in value]
+    if treatment == _ACCOUNT:
         return mask_number(value)
     return value
 
 
 def redact(_logger, _method, event_dict: dict) -> dict:
     """Replace secret-named values and mask account numbers, at any depth."""
-    return _clean(event_dict)
+    cleaned = {}
+    for key, value in event_dict.items():
+        treatment = _treatment(key)
+        # Most values are plain ones under plain keys: kept as they are, without a call.
+        cleaned[key] = value if treatment == _KEEP and type(value) in _PLAIN else _clean(value, treatment)
+    return cleaned
