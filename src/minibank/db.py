@@ -158,11 +158,8 @@ class Database:
             except (DBAPIError, RetryableConflict) as error:
                 if not is_retryable(error, retry_unique):
                     raise
-                DB_RETRIES.inc()
-                log.info("db.retry", attempt=attempt, error=type(error).__name__)
-                if attempt == attempts:
-                    raise Busy() from error
-                time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
+                _count_retry(error, attempt, attempts)
+                _backoff(attempt)
         raise AssertionError("unreachable")
 
     def write_raw(
@@ -202,13 +199,10 @@ class Database:
                         retry = isinstance(error, Exception) and is_retryable(error, retry_unique)
                     if not retry:
                         raise
-                    DB_RETRIES.inc()
-                    log.info("db.retry", attempt=attempt, error=type(error).__name__)
-                    if attempt == attempts:
-                        raise Busy() from error
+                    _count_retry(error, attempt, attempts)
                 finally:
                     fairy.close()
-            time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
+            _backoff(attempt)
         raise AssertionError("unreachable")
 
     def write_once(
@@ -236,15 +230,12 @@ class Database:
                     raise OutcomeUnknown() from error
                 if not is_retryable(error, retry_unique):
                     raise
-                DB_RETRIES.inc()
-                log.info("db.retry", attempt=attempt, error=type(error).__name__)
-                if attempt == attempts:
-                    raise Busy() from error
+                _count_retry(error, attempt, attempts)
             finally:
                 if not driver.closed:
                     driver.autocommit = False
                 fairy.close()
-            time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
+            _backoff(attempt)
         raise Busy()
 
     def read_raw(self, work: Callable[[object, str], T]) -> T:
@@ -276,6 +267,18 @@ class Database:
         """Close every pooled connection (after a fork, or at shutdown)."""
         if self.engine is not None:
             self.engine.dispose()
+
+
+def _count_retry(error: BaseException, attempt: int, attempts: int) -> None:
+    """Count and log a retry; after the last attempt, give up as Busy (503)."""
+    DB_RETRIES.inc()
+    log.info("db.retry", attempt=attempt, error=type(error).__name__)
+    if attempt == attempts:
+        raise Busy() from error
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(0.002 * 2**attempt, 0.2) * random.random())
 
 
 def _closed_by_server(driver) -> bool:

@@ -3,6 +3,8 @@
 import multiprocessing
 import threading
 
+import pytest
+
 from minibank.writer_queue import WriterQueue
 
 _fork = multiprocessing.get_context("fork")
@@ -13,28 +15,25 @@ def _take_turn(queue: WriterQueue, got) -> None:
         got.set()
 
 
-def test_another_process_waits_for_the_turn_until_it_is_released(tmp_path):
-    queue = WriterQueue(str(tmp_path / "bank.db-writers"))
-    got = _fork.Event()
-    with queue.turn():
-        # The child inherits this very queue object: it must not inherit the lock with it.
-        child = _fork.Process(target=_take_turn, args=(queue, got))
-        child.start()
-        assert not got.wait(0.5)
-    assert got.wait(10)
-    child.join(10)
-    assert child.exitcode == 0
+def _in_a_child_process(queue: WriterQueue, got):
+    # The child inherits this very queue object: it must not inherit the held lock with it.
+    return _fork.Process(target=_take_turn, args=(queue, got))
 
 
-def test_another_thread_waits_for_the_turn_until_it_is_released(tmp_path):
+def _in_another_thread(queue: WriterQueue, got):
+    return threading.Thread(target=_take_turn, args=(queue, got))
+
+
+@pytest.mark.parametrize(("other", "event"), [(_in_a_child_process, _fork.Event), (_in_another_thread, threading.Event)])
+def test_another_writer_waits_for_the_turn_until_it_is_released(tmp_path, other, event):
     queue = WriterQueue(str(tmp_path / "bank.db-writers"))
-    got = threading.Event()
+    got = event()
     with queue.turn():
-        other = threading.Thread(target=_take_turn, args=(queue, got))
-        other.start()
+        writer = other(queue, got)
+        writer.start()
         assert not got.wait(0.5)
     assert got.wait(10)
-    other.join(10)
+    writer.join(10)
 
 
 def test_a_thread_holding_the_turn_may_take_it_again(tmp_path):
