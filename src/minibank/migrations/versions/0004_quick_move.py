@@ -30,8 +30,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     max_minor constant bigint := 9223372036854775807;
     u record;
-    s record;
-    d record;
+    a accounts%ROWTYPE;
+    s accounts%ROWTYPE;  -- all NULL until found
+    d accounts%ROWTYPE;
     sent numeric := 0;
     new_id bigint;
     source_after bigint;
@@ -50,15 +51,20 @@ BEGIN
             WHERE o.user_id = p_rule_actor AND o.hour >= p_since;
         END IF;
     END IF;
-    PERFORM 1 FROM accounts a WHERE a.number IN (p_source, p_destination) ORDER BY a.id FOR UPDATE;
+    -- Both accounts locked, lowest id first, and read in the same pass.
+    FOR a IN SELECT * FROM accounts acc WHERE acc.number IN (p_source, p_destination) ORDER BY acc.id FOR UPDATE LOOP
+        IF a.number = p_source THEN
+            s := a;
+        END IF;
+        IF a.number = p_destination THEN
+            d := a;
+        END IF;
+    END LOOP;
     IF p_key IS NOT NULL AND EXISTS (
         SELECT 1 FROM transfers k WHERE k.initiator_id = p_initiator AND k.idempotency_key = p_key
     ) THEN
         RETURN;  -- a replay, or a key reused: the ordinary path answers either
     END IF;
-    SELECT a.id, a.owner_id, a.currency, a.status, a.kind, a.balance INTO s FROM accounts a WHERE a.number = p_source;
-    SELECT a.id, a.owner_id, a.currency, a.status, a.kind, a.balance INTO d FROM accounts a
-    WHERE a.number = p_destination;
     -- Every condition of the transfer rule (domain/transfers.py) at once. Anything but a
     -- plain "no rule is broken" (a NULL included) leaves the decision to the service.
     IF (s.id IS NULL OR d.id IS NULL
