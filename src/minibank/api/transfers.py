@@ -4,8 +4,8 @@ from flask import request
 
 from ..domain.accounts import normalize_number
 from ..domain.money import parse_amount
-from ..extensions import db, limiter, transfer_limits, transfer_rate
-from ..security.guards import current_user, require_token, user_key
+from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
+from ..security.guards import current_user, require_token
 from ..services import transfers
 from . import bp
 from .body import parse_json
@@ -17,7 +17,7 @@ from .shapes import transfer_out
 
 @operation(bp, "POST", "/transfers", summary="Send money", tag="transfers", body=TransferIn, idempotent=True,
            session_checked_by_service=True, responses={201: TransferOut, 404: PROBLEM, 409: PROBLEM})
-@limiter.limit(transfer_rate, key_func=user_key)
+@limit_per_user(transfer_rate)
 def create_transfer():
     """Move money from one of the caller's accounts to any open account in the bank.
 

@@ -3,8 +3,8 @@
 from flask import flash, render_template, request
 
 from ..domain.errors import BankError, IdempotencyKeyReused
-from ..extensions import db, limiter, transfer_limits, transfer_rate
-from ..security.guards import current_user, user_key
+from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
+from ..security.guards import current_user
 from ..services import accounts, history, transfers
 from . import bp
 from .auth import see_other, show_refusal
@@ -50,7 +50,7 @@ def transfer():
 
 @bp.post("/transfer/confirm")
 @login_required
-@limiter.limit(transfer_rate, key_func=user_key)
+@limit_per_user(transfer_rate)
 def confirm_transfer():
     """Move the money; the form's token makes a repeated submission replay the first result."""
     form = transfer_form()
