@@ -2,8 +2,10 @@
 
 The hot path talks to the driver directly (psycopg or sqlite3) with as few statements
 as the engine allows: SQLAlchemy cost more CPU per transfer than everything else
-together. On PostgreSQL all writes of a transfer are one statement (data-modifying
-CTEs); SQLite runs in-process, so its statements are cheap and stay separate.
+together. On PostgreSQL a move the rule plainly allows is one call of the function
+minibank_quick_move (migration 0004); the ordinary path locks, reads, and writes everything
+in one statement (data-modifying CTEs). SQLite runs in-process, so its statements are
+cheap and stay separate.
 """
 
 import json
