@@ -82,3 +82,11 @@ def test_disable_and_enable_a_user(client, auth, bank):
     for user_id in (10**6, 2**63 - 1, 2**63, 0, -1, "abc"):
         missing = client.post(f"{API}/admin/users/{user_id}/disable", headers=teller.headers)
         assert (missing.status_code, missing.mimetype) == (404, "application/problem+json"), user_id
+
+
+def test_an_administrator_cannot_disable_their_own_account(client, bank):
+    teller = bank.teller()
+    refused = client.post(f"{API}/admin/users/{teller.user.id}/disable", headers=teller.headers)
+    assert (refused.status_code, refused.mimetype) == (409, "application/problem+json")
+    assert "another administrator" in refused.get_json()["detail"]
+    assert client.get(f"{API}/me", headers=teller.headers).status_code == 200  # still in, tokens intact

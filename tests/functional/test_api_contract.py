@@ -36,6 +36,7 @@ SPECIFIC = {
     ("withdraw", 404): "test_api_admin::test_deposit_and_withdrawal",
     ("withdraw", 409): "test_api_admin::test_cash_keys_replay_per_teller",
     ("disable_user", 200): "test_api_admin::test_disable_and_enable_a_user",
+    ("disable_user", 409): "test_api_admin::test_an_administrator_cannot_disable_their_own_account",
     ("enable_user", 200): "test_api_admin::test_disable_and_enable_a_user",
     ("create_transfer", 201): "test_api_transfers::test_a_transfer_moves_money_and_both_parties_can_read_it",
     ("create_transfer", 404): "test_api_transfers::test_refusals_answer_with_the_domain_codes_and_move_nothing",

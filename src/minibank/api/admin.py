@@ -59,9 +59,9 @@ def _set_status(user_id: int, status: str):
 
 
 @operation(bp, "POST", "/admin/users/{user_id}/disable", summary="Disable a user", tag="admin", admin=True,
-           path_params=_USER_ID, responses={200: AdminUserOut})
+           path_params=_USER_ID, responses={200: AdminUserOut, 409: PROBLEM})
 def disable_user(user_id: int):
-    """Stop a user from logging in; every token they hold stops working at once."""
+    """Stop a user from logging in; every token they hold stops working at once. Not one's own account (409)."""
     return _set_status(user_id, "disabled")
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database, driver_sql, read_time
-from ..domain.errors import BankError, NotFound
+from ..domain.errors import BankError, Conflict, NotFound
 from ..models import revoked_tokens, users
 from ..ops.metrics import LOGIN_FAILURES
 from ..security import passwords
@@ -157,6 +157,9 @@ def set_status(db: Database, *, user_id: int, status: str, actor_id: int | None,
     """Disable or re-enable a user; disabling revokes every token the user holds."""
     if status not in ("active", "disabled"):
         raise BankError("Unknown status.")
+    if status == "disabled" and actor_id == user_id:
+        # Nobody locks themselves out by a slip: the last administrator could not get back in.
+        raise Conflict("You cannot disable your own account; ask another administrator.")
 
     def work(conn: Connection) -> None:
         done = conn.execute(
