@@ -6,6 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,6 +42,26 @@ def head_revision(engine: Engine) -> str | None:
 def is_current(engine: Engine) -> bool:
     """True when the database is at the newest revision."""
     return current_revision(engine) == head_revision(engine)
+
+
+def serves(engine: Engine, revision: str | None) -> bool:
+    """True when this code can serve a database at ``revision``.
+
+    That is the newest revision it knows, or one it does not know at all: a newer release
+    has migrated the database, and each release's migrations keep the schema working for
+    the release before (add first, remove a release later), so a rolling upgrade keeps the
+    old instances in service. A revision it knows but is ahead of is a database to upgrade.
+    """
+    if revision is None:
+        return False
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    if revision == script.get_current_head():
+        return True
+    try:
+        script.get_revision(revision)
+    except CommandError:
+        return True
+    return False
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -64,3 +64,12 @@ def test_reachable_redis_is_ready(app_on, sqlite_url):
     if not url:
         require("Redis", "set MINIBANK_TEST_REDIS_URL to run the Redis tests")
     assert readyz(app_on(sqlite_url, REDIS_URL=url)) == (200, {"status": "ok", "checks": {"database": "ok", "redis": "ok"}})
+
+
+def test_a_database_a_newer_release_migrated_keeps_this_release_ready(app_on, sqlite_url):
+    # A rolling upgrade: the new release ran `minibank db upgrade`; old instances stay in service.
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d'")
+    engine.dispose()
+    assert readyz(app_on(sqlite_url)) == (200, {"status": "ok", "checks": {"database": "ok"}})
