@@ -7,6 +7,7 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
@@ -43,6 +44,7 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "REDIS_URL": environ.get("MINIBANK_REDIS_URL") or None,
         "RATELIMIT_KEY_PREFIX": environ.get("MINIBANK_REDIS_PREFIX", "minibank"),
         "CURRENCY": _currency(environ.get("MINIBANK_CURRENCY", "USD")),
+        "TIMEZONE": _timezone(environ.get("MINIBANK_TIMEZONE", "UTC")),
         "TRANSFER_MAX": _amount(environ, "MINIBANK_TRANSFER_MAX", "10000.00"),
         "DAILY_TRANSFER_MAX": _amount(environ, "MINIBANK_DAILY_TRANSFER_MAX", "50000.00"),
         "RATELIMIT_ENABLED": _bool(environ, "MINIBANK_RATELIMIT_ENABLED", True),
@@ -142,6 +144,14 @@ def _networks(environ: dict[str, str], name: str, default: str) -> str:
 def _metrics_token(value: str | None, production: bool) -> str | None:
     if value is not None and production and len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"MINIBANK_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("MINIBANK_TIMEZONE must be an IANA time zone such as Europe/Berlin or UTC") from None
     return value
 
 

@@ -67,6 +67,8 @@ def test_security_headers_on_every_response(client, auth, make_user):
         ({"MINIBANK_RATELIMIT_LOGIN": "lots"}, "MINIBANK_RATELIMIT_LOGIN"),
         ({"MINIBANK_TOKEN_TTL": "forever"}, "MINIBANK_TOKEN_TTL"),
         ({"MINIBANK_CURRENCY": "dollars"}, "MINIBANK_CURRENCY"),
+        ({"MINIBANK_TIMEZONE": "Mars/Olympus_Mons"}, "MINIBANK_TIMEZONE"),
+        ({"MINIBANK_TIMEZONE": "../../etc/passwd"}, "MINIBANK_TIMEZONE"),
         ({"MINIBANK_RATELIMIT_ENABLED": "maybe"}, "MINIBANK_RATELIMIT_ENABLED"),
     ],
 )

@@ -5,7 +5,9 @@ import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import update
 
+from minibank.models import entries
 from minibank.services import transfers
 
 HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "plain memo"]
@@ -69,3 +71,18 @@ def test_bad_or_reversed_dates_reshow_the_page_with_a_form_error(client, stateme
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and response.mimetype == "text/html"
     assert message in page and "Download CSV" in page and "Traceback" not in page
+
+
+def test_days_and_times_follow_the_banks_time_zone(app, db, client, statement_account):
+    # 23:30 UTC on 31 January is already 1 February, 00:30, in Berlin.
+    app.config["TIMEZONE"] = "Europe/Berlin"
+    funded = statement_account[0]
+    late = datetime(2025, 1, 31, 23, 30, tzinfo=timezone.utc)
+    db.write(lambda conn: conn.execute(
+        update(entries).where(entries.c.account_id == funded.id).values(created_at=late)))
+    january = _rows(client.get(f"/accounts/{funded.number}/statement.csv?from=2025-01-31&to=2025-01-31"))
+    february = _rows(client.get(f"/accounts/{funded.number}/statement.csv?from=2025-02-01&to=2025-02-01"))
+    assert len(january) == 1 and len(february) == 7
+    assert february[1][0] == "2025-02-01 00:30:00"
+    page = client.get(f"/accounts/{funded.number}").get_data(as_text=True)
+    assert "2025-02-01 00:30 CET" in page

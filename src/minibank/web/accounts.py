@@ -1,6 +1,6 @@
 """An account's page (balance and paginated history) and its statement download."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from flask import Response, abort, render_template, request
 
@@ -10,6 +10,7 @@ from ..extensions import db
 from ..security.guards import current_user
 from ..services import history
 from . import bp
+from .filters import bank_zone
 from .forms import StatementForm
 from .guard import login_required
 from .statement import statement_csv, statement_filename
@@ -43,13 +44,13 @@ def details():
 
 
 def _start_of(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=bank_zone())
 
 
 @bp.get("/accounts/<number>/statement.csv")
 @login_required
 def statement(number: str):
-    """Download the movements between two dates (inclusive, UTC) as CSV."""
+    """Download the movements between two dates (inclusive, in the bank's time zone) as CSV."""
     form = StatementForm(request.args)
     if not form.validate():
         return show_account(number, form, 400)
@@ -60,5 +61,5 @@ def statement(number: str):
         until=_start_of(end + timedelta(days=1)) if end else None,
     )
     filename = statement_filename(account, start, end)
-    return Response(statement_csv(account, items), mimetype="text/csv",
+    return Response(statement_csv(account, items, bank_zone()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

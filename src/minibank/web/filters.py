@@ -1,6 +1,9 @@
 """Template filters: money, account numbers and times are formatted only at the edge."""
 
-from datetime import datetime, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from ..domain.accounts import format_number
 from ..domain.money import format_money
@@ -25,7 +28,12 @@ def account_number_filter(number: str) -> str:
     return format_number(number)
 
 
+def bank_zone() -> ZoneInfo:
+    """The time zone the bank shows times and cuts statement days in (MINIBANK_TIMEZONE)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
 @bp.app_template_filter("when")
 def when_filter(moment: datetime) -> str:
-    """A moment in UTC, to the minute: "2025-01-31 14:05 UTC"."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    """A moment in the bank's time zone, to the minute: "2025-01-31 15:05 CET"."""
+    return moment.astimezone(bank_zone()).strftime("%Y-%m-%d %H:%M %Z")

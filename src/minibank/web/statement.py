@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, tzinfo
 
 from ..domain.money import format_amount
 from ..services.accounts import Account
@@ -24,14 +24,14 @@ def counterparty(item: HistoryItem) -> str:
     return item.counterparty if item.kind == "transfer" else CASH
 
 
-def statement_csv(account: Account, items: list[HistoryItem]) -> str:
-    """The movements oldest first, as a statement reads; amounts are plain signed decimals."""
+def statement_csv(account: Account, items: list[HistoryItem], zone: tzinfo) -> str:
+    """The movements oldest first, as a statement reads, times in ``zone``; amounts are plain signed decimals."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for item in sorted(items, key=lambda i: i.id):
         writer.writerow([
-            item.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            item.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
             item.transfer_id,
             safe_cell(counterparty(item)),
             safe_cell(item.memo),
