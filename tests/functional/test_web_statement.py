@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import update
 
 from minibank.models import entries
-from minibank.services import transfers
+from minibank.services import history, transfers
+from minibank.web import statement
 
 HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "plain memo"]
 
@@ -86,3 +87,11 @@ def test_days_and_times_follow_the_banks_time_zone(app, db, client, statement_ac
     assert february[1][0] == "2025-02-01 00:30:00"
     page = client.get(f"/accounts/{funded.number}").get_data(as_text=True)
     assert "2025-02-01 00:30 CET" in page
+
+
+def test_a_statement_streams_in_pieces_and_loses_no_line(client, statement_account, monkeypatch):
+    whole = _rows(client.get(f"/accounts/{statement_account[0].number}/statement.csv"))
+    monkeypatch.setattr(history, "STATEMENT_BATCH", 2)
+    monkeypatch.setattr(statement, "_LINES_PER_PIECE", 2)
+    response = client.get(f"/accounts/{statement_account[0].number}/statement.csv")
+    assert response.is_streamed and _rows(response) == whole and len(whole) == 7

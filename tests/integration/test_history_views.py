@@ -6,16 +6,16 @@ from minibank.domain.errors import NotFound
 from minibank.services import history, transfers
 
 
-def test_between_walks_every_page(db, make_user, make_account, monkeypatch):
-    monkeypatch.setattr(history, "MAX_PAGE", 3)
+def test_between_streams_every_movement_oldest_first_in_batches(db, make_user, make_account, monkeypatch):
+    monkeypatch.setattr(history, "STATEMENT_BATCH", 3)
     alice = make_user()
     source, destination = make_account(owner=alice, balance=1_000), make_account()
     for amount in range(1, 8):
         transfers.transfer(db, actor_id=alice.id, source=source.number, destination=destination.number, amount=amount)
     account, items = history.between(db, number=source.number, owner_id=alice.id, since=None, until=None)
     assert account.number == source.number
-    assert [i.amount for i in items] == [-7, -6, -5, -4, -3, -2, -1, 1_000]
-    with pytest.raises(NotFound):
+    assert [i.amount for i in items] == [1_000, -1, -2, -3, -4, -5, -6, -7]
+    with pytest.raises(NotFound):  # at once, before any movement is read
         history.between(db, number=source.number, owner_id=make_user().id, since=None, until=None)
 
 

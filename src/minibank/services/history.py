@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,16 +17,21 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 # Entries of one account commit in id order (each holds the account's lock), so
-# "id below the cursor" never skips or repeats a row between pages.
-_PAGE = text(
-    "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, c.number AS counterparty "
-    "FROM entries e JOIN transfers t ON t.id = e.transfer_id "
-    "JOIN accounts c ON c.id = CASE WHEN t.source_id = e.account_id THEN t.destination_id ELSE t.source_id END "
-    "WHERE e.account_id = :account AND e.id < :before AND e.created_at >= :since AND e.created_at < :until "
-    "ORDER BY e.id DESC LIMIT :limit"
-).bindparams(bindparam("since", type_=UTCDateTime), bindparam("until", type_=UTCDateTime)).columns(
-    created_at=UTCDateTime
-)
+# "id below (or above) the last one seen" never skips or repeats a row between pages.
+def _entries_query(where_and_order: str):
+    return text(
+        "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, c.number AS counterparty "
+        "FROM entries e JOIN transfers t ON t.id = e.transfer_id "
+        "JOIN accounts c ON c.id = CASE WHEN t.source_id = e.account_id THEN t.destination_id ELSE t.source_id END "
+        "WHERE e.account_id = :account AND e.created_at >= :since AND e.created_at < :until AND " + where_and_order
+    ).bindparams(bindparam("since", type_=UTCDateTime), bindparam("until", type_=UTCDateTime)).columns(
+        created_at=UTCDateTime
+    )
+
+
+_PAGE = _entries_query("e.id < :before ORDER BY e.id DESC LIMIT :limit")
+_OLDEST_FIRST = _entries_query("e.id > :after ORDER BY e.id LIMIT :limit")
+STATEMENT_BATCH = 1000
 _NO_CURSOR = 2**63 - 1
 _EARLIEST = datetime(1970, 1, 1).astimezone()
 _LATEST = datetime(9999, 1, 1).astimezone()
@@ -107,15 +113,25 @@ def _rows(conn: Connection, params: dict) -> list:
 
 def between(
     db: Database, *, number: str, owner_id: int | None, since: datetime | None, until: datetime | None
-) -> tuple[Account, list[HistoryItem]]:
-    """Every movement of the account in [since, until), newest first (for statements)."""
-    first = page(db, number=number, owner_id=owner_id, limit=MAX_PAGE, since=since, until=until)
-    items, cursor = list(first.items), first.next_cursor
-    while cursor is not None:
-        more = page(db, number=number, owner_id=owner_id, limit=MAX_PAGE, cursor=cursor, since=since, until=until)
-        items.extend(more.items)
-        cursor = more.next_cursor
-    return first.account, items
+) -> tuple[Account, Iterator[HistoryItem]]:
+    """The account, checked at once (another owner's is NotFound), and its movements in [since, until).
+
+    The movements come oldest first, read in batches only as they are consumed, so a
+    statement of any length streams in constant memory.
+    """
+    account = get_by_number(db, number=number, owner_id=owner_id)
+    params = {"account": account.id, "after": 0, "since": since or _EARLIEST, "until": until or _LATEST,
+              "limit": STATEMENT_BATCH}
+
+    def movements() -> Iterator[HistoryItem]:
+        while True:
+            rows = db.read(lambda conn: conn.execute(_OLDEST_FIRST, params).all())
+            yield from (HistoryItem(**row._asdict()) for row in rows)
+            if len(rows) < STATEMENT_BATCH:
+                return
+            params["after"] = rows[-1].id
+
+    return account, movements()
 
 
 def latest_for_owner(db: Database, *, accounts: list[Account], limit: int = 5) -> list[tuple[Account, HistoryItem]]:

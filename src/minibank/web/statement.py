@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from datetime import date, tzinfo
 
 from ..domain.money import format_amount
@@ -12,6 +13,7 @@ from ..services.history import HistoryItem
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CASH = "cash"
 COLUMNS = ["date", "transfer_id", "counterparty", "memo", "amount", "currency", "balance_after"]
+_LINES_PER_PIECE = 500
 
 
 def safe_cell(text: str) -> str:
@@ -24,12 +26,16 @@ def counterparty(item: HistoryItem) -> str:
     return item.counterparty if item.kind == "transfer" else CASH
 
 
-def statement_csv(account: Account, items: list[HistoryItem], zone: tzinfo) -> str:
-    """The movements oldest first, as a statement reads, times in ``zone``; amounts are plain signed decimals."""
+def statement_csv(account: Account, items: Iterable[HistoryItem], zone: tzinfo) -> Iterator[str]:
+    """The statement as CSV text in pieces, movements in the order given (oldest first), times in ``zone``.
+
+    Amounts are plain signed decimals. Pieces of a few hundred lines: a response streams
+    without a write per line.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for item in sorted(items, key=lambda i: i.id):
+    for count, item in enumerate(items, start=1):
         writer.writerow([
             item.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
             item.transfer_id,
@@ -39,7 +45,16 @@ def statement_csv(account: Account, items: list[HistoryItem], zone: tzinfo) -> s
             safe_cell(account.currency),
             format_amount(item.balance_after),
         ])
-    return out.getvalue()
+        if count % _LINES_PER_PIECE == 0:
+            yield _take(out)
+    yield _take(out)
+
+
+def _take(out: io.StringIO) -> str:
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 def statement_filename(account: Account, start: date | None, end: date | None) -> str:
