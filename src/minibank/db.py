@@ -7,7 +7,7 @@ import sqlite3
 import time
 from datetime import datetime, timezone
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 import psycopg
@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .domain.errors import Busy, OutcomeUnknown
 from .ops.metrics import DB_RETRIES
+from .group_commit import GroupCommit
 from .writer_queue import WriterQueue
 
 T = TypeVar("T")
@@ -115,6 +116,7 @@ class Database:
     def __init__(self, url: str | None = None, **engine_options):
         self.engine: Engine | None = None
         self._writers: WriterQueue | None = None
+        self._batches: GroupCommit | None = None
         if url:
             self._bind(make_engine(url, **engine_options))
 
@@ -127,10 +129,27 @@ class Database:
         self.engine = engine
         path = engine.url.database if engine.dialect.name == "sqlite" else None
         self._writers = WriterQueue(f"{path}-writers") if path and path != ":memory:" else None
+        self._batches = GroupCommit(self._sqlite_transaction) if self._writers else None
 
     def _write_turn(self):
         """SQLite: wait for the one write turn in the queue; PostgreSQL locks rows instead."""
         return self._writers.turn() if self._writers else nullcontext()
+
+    @contextmanager
+    def _sqlite_transaction(self):
+        """SQLite: one write transaction on a driver connection, committed when the block ends."""
+        with self._write_turn():
+            fairy = self.engine.raw_connection()
+            driver = fairy.driver_connection
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+                yield driver
+                driver.commit()
+            except BaseException:
+                _rollback(driver)
+                raise
+            finally:
+                fairy.close()
 
     @property
     def dialect(self) -> str:
@@ -149,18 +168,13 @@ class Database:
         Lock conflicts roll back and run the whole of ``work`` again, a bounded
         number of times, then answer Busy (503) rather than a server error.
         """
-        for attempt in range(1, attempts + 1):
-            try:
-                with self._write_turn(), self.engine.connect() as conn:
-                    conn.execution_options(minibank_write=True)
-                    with conn.begin():
-                        return work(conn)
-            except (DBAPIError, RetryableConflict) as error:
-                if not is_retryable(error, retry_unique):
-                    raise
-                _count_retry(error, attempt, attempts)
-                _backoff(attempt)
-        raise AssertionError("unreachable")
+        def once() -> T:
+            with self._write_turn(), self.engine.connect() as conn:
+                conn.execution_options(minibank_write=True)
+                with conn.begin():
+                    return work(conn)
+
+        return _retrying(once, attempts, retry_unique)
 
     def write_raw(
         self,
@@ -176,6 +190,8 @@ class Database:
         told so (an idempotency key makes the retry safe).
         """
         dialect = self.dialect
+        if self._batches is not None:
+            return _retrying(lambda: self._batches.run(lambda conn: work(conn, dialect)), attempts, retry_unique)
         for attempt in range(1, attempts + 1):
             with self._write_turn():
                 fairy = self.engine.raw_connection()
@@ -267,6 +283,19 @@ class Database:
         """Close every pooled connection (after a fork, or at shutdown)."""
         if self.engine is not None:
             self.engine.dispose()
+
+
+def _retrying(once: Callable[[], T], attempts: int, retry_unique: tuple[str, ...]) -> T:
+    """Run ``once`` again after a retryable conflict (nothing of it committed), up to ``attempts`` times."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return once()
+        except (DBAPIError, sqlite3.Error, RetryableConflict) as error:
+            if not is_retryable(error, retry_unique):
+                raise
+            _count_retry(error, attempt, attempts)
+            _backoff(attempt)
+    raise AssertionError("unreachable")
 
 
 def _count_retry(error: BaseException, attempt: int, attempts: int) -> None:

@@ -2,13 +2,14 @@
 
 The hot path talks to the driver directly (psycopg or sqlite3) with as few statements
 as the engine allows: SQLAlchemy cost more CPU per transfer than everything else
-together. On PostgreSQL a move the rule plainly allows is one call of the function
-minibank_quick_move (migration 0004); the ordinary path locks, reads, and writes everything
-in one statement (data-modifying CTEs). SQLite runs in-process, so its statements are
-cheap and stay separate.
+together. A move the rule plainly allows is one statement: on PostgreSQL a call of the
+function minibank_quick_move (migration 0004), on SQLite an INSERT into a temporary view
+whose trigger does the same (below). The ordinary path, which words refusals, locks,
+reads and then writes (on PostgreSQL in one statement of data-modifying CTEs).
 """
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -118,6 +119,68 @@ _QUICK_MOVE = driver_sql(
 )["postgresql"]
 
 
+_MAX = "9223372036854775807"
+# SQLite: the same move as one INSERT into a temporary view whose trigger checks and writes
+# everything, so the write lock's holder runs one statement instead of eight (each statement
+# hands the GIL to the process's other threads and must wait to get it back). Made once per
+# connection (temporary objects live with it). Every condition of the rule at once: anything
+# but a plain "no rule is broken" (a NULL included) ignores the row and leaves the decision to
+# the service. quick_move_result carries the new transfer back (a view has no RETURNING).
+_SQLITE_QUICK_MOVE_SETUP = (
+    "CREATE TEMP TABLE IF NOT EXISTS quick_move_result "
+    "(transfer_id INTEGER, currency TEXT, source_owner INTEGER, destination_owner INTEGER)",
+    "CREATE TEMP VIEW IF NOT EXISTS quick_moves AS SELECT NULL AS kind, NULL AS source, NULL AS destination, "
+    "NULL AS amount, NULL AS memo, NULL AS initiator, NULL AS rule_actor, NULL AS key, NULL AS hash, NULL AS now, "
+    "NULL AS client_ip, NULL AS hour, NULL AS since, NULL AS per_transfer, NULL AS daily, NULL AS check_session, "
+    "NULL AS jti, NULL AS token_version",
+    f"""CREATE TEMP TRIGGER IF NOT EXISTS quick_move INSTEAD OF INSERT ON quick_moves BEGIN
+    DELETE FROM quick_move_result;
+    SELECT RAISE(IGNORE) WHERE
+        (NEW.rule_actor IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM users u WHERE u.id = NEW.rule_actor AND (NOT NEW.check_session OR (
+                u.status = 'active' AND u.token_version = NEW.token_version
+                AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = NEW.jti)))))
+        OR (NEW.key IS NOT NULL AND EXISTS (
+            SELECT 1 FROM transfers k WHERE k.initiator_id = NEW.initiator AND k.idempotency_key = NEW.key))
+        OR NOT EXISTS (
+            SELECT 1 FROM accounts s, accounts d
+            WHERE s.number = NEW.source AND d.number = NEW.destination
+            AND (NEW.rule_actor IS NULL OR s.owner_id = NEW.rule_actor)
+            AND s.id <> d.id AND s.status = 'open' AND d.status = 'open' AND s.currency = d.currency
+            AND (NEW.rule_actor IS NULL OR (NEW.amount <= COALESCE(NEW.per_transfer, {_MAX}) AND (
+                NEW.daily IS NULL OR NEW.amount <= NEW.daily - (SELECT COALESCE(SUM(o.total), 0)
+                    FROM outgoing_totals o WHERE o.user_id = NEW.rule_actor AND o.hour >= NEW.since))))
+            AND (s.kind <> 'customer' OR s.balance >= NEW.amount)
+            AND d.balance <= {_MAX} - NEW.amount AND s.balance >= NEW.amount - {_MAX});
+    INSERT INTO transfers (kind, source_id, destination_id, amount, currency, memo, initiator_id,
+                                idempotency_key, request_hash, created_at)
+    SELECT NEW.kind, s.id, d.id, NEW.amount, s.currency, NEW.memo, NEW.initiator, NEW.key, NEW.hash, NEW.now
+    FROM accounts s, accounts d WHERE s.number = NEW.source AND d.number = NEW.destination;
+    INSERT INTO quick_move_result SELECT last_insert_rowid(), s.currency, s.owner_id, d.owner_id
+    FROM accounts s, accounts d WHERE s.number = NEW.source AND d.number = NEW.destination;
+    UPDATE accounts SET balance = balance - NEW.amount WHERE number = NEW.source;
+    UPDATE accounts SET balance = balance + NEW.amount WHERE number = NEW.destination;
+    INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at)
+    SELECT r.transfer_id, a.id, CASE WHEN a.number = NEW.source THEN -NEW.amount ELSE NEW.amount END,
+           a.balance, NEW.now
+    FROM quick_move_result r, accounts a WHERE a.number IN (NEW.source, NEW.destination)
+    ORDER BY a.number = NEW.destination;
+    INSERT INTO audit_events (created_at, actor_id, client_ip, event, object, outcome, details)
+    SELECT NEW.now, NEW.initiator, NEW.client_ip, NEW.kind, 'transfer:' || r.transfer_id, 'success',
+           json_object('amount', NEW.amount, 'currency', r.currency)
+    FROM quick_move_result r;
+    INSERT INTO outgoing_totals (user_id, hour, total)
+    SELECT NEW.initiator, NEW.hour, NEW.amount WHERE NEW.kind = 'transfer'
+    ON CONFLICT (user_id, hour) DO UPDATE SET total = total + excluded.total;
+END""",
+)
+_SQLITE_QUICK_MOVE = (
+    "INSERT INTO quick_moves VALUES (:kind, :a, :b, :amount, :memo, :initiator, :rule_actor, :key, :hash, :now, "
+    ":client_ip, :hour, :since, :per_transfer, :daily, :check_session, :jti, :token_version)"
+)
+_SQLITE_QUICK_RESULT = "SELECT transfer_id, currency, source_owner, destination_owner FROM quick_move_result"
+
+
 def start_of_hour(moment: datetime) -> datetime:
     """The hour bucket a moment falls in."""
     return moment.replace(minute=0, second=0, microsecond=0)
@@ -221,6 +284,7 @@ def write_move(
 
 def quick_move(
     conn,
+    dialect: str,
     *,
     kind: str,
     numbers: tuple[str, str],
@@ -234,9 +298,12 @@ def quick_move(
     limits: Limits,
     session: Claims | None,
 ) -> TransferRecord | None:
-    """PostgreSQL, autocommit: lock, check and write in one call; None when the rule needs a closer look."""
+    """Lock, check and write in one statement; None when the rule needs a closer look.
+
+    PostgreSQL runs it in autocommit; SQLite inside the caller's write transaction.
+    """
     now = utcnow()
-    row = _one(conn, _QUICK_MOVE, {
+    params = {
         "kind": kind,
         "a": numbers[0],
         "b": numbers[1],
@@ -246,16 +313,17 @@ def quick_move(
         "rule_actor": rule_actor,
         "key": key,
         "hash": request_hash,
-        "now": now,
+        "now": bind_time(dialect, now),
         "client_ip": client_ip,
-        "hour": start_of_hour(now),
-        "since": daily_window_start(now) if limits.daily is not None else None,
+        "hour": bind_time(dialect, start_of_hour(now)),
+        "since": bind_time(dialect, daily_window_start(now)) if limits.daily is not None else None,
         "per_transfer": limits.per_transfer,
         "daily": limits.daily,
         "check_session": session is not None,
         "jti": session.jti if session else None,
         "token_version": session.version if session else None,
-    })
+    }
+    row = _quick_move_sqlite(conn, params) if dialect == "sqlite" else _one(conn, _QUICK_MOVE, params)
     if row is None:
         return None
     transfer_id, currency, source_owner, destination_owner = row
@@ -263,6 +331,20 @@ def quick_move(
         transfer_id, kind, numbers[0], numbers[1], amount, currency, memo, now, initiator_id, source_owner,
         destination_owner,
     )
+
+
+def _quick_move_sqlite(conn, params: dict):
+    # The temporary objects are made on a connection's first move (they live with it; made
+    # inside a transaction that rolls back, they are simply made again next time).
+    try:
+        conn.execute(_SQLITE_QUICK_MOVE, params)
+    except sqlite3.OperationalError as error:
+        if "no such table: quick_moves" not in str(error):
+            raise
+        for statement in _SQLITE_QUICK_MOVE_SETUP:
+            conn.execute(statement)
+        conn.execute(_SQLITE_QUICK_MOVE, params)
+    return conn.execute(_SQLITE_QUICK_RESULT).fetchone()
 
 
 def _write_sqlite(conn, params: dict, *, customer: bool) -> int:

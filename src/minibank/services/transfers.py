@@ -213,17 +213,20 @@ def _move(
             )
 
         quick = None
-        if db.dialect == "postgresql" and is_valid_number(source) and is_valid_number(destination):
-            # One database call when the rule plainly allows the move. A refusal, a replay or a
+        if is_valid_number(source) and is_valid_number(destination):
+            # One statement when the rule plainly allows the move. A refusal, a replay or a
             # session to refuse comes back as None and takes the ordinary path below.
-            quick = db.write_once(
-                lambda conn: ledger_store.quick_move(
-                    conn, kind=kind, numbers=(source, destination), amount=amount, memo=memo,
+            def quick_work(conn, dialect=db.dialect):
+                return ledger_store.quick_move(
+                    conn, dialect, kind=kind, numbers=(source, destination), amount=amount, memo=memo,
                     initiator_id=initiator_id, rule_actor=rule_actor, key=idempotency_key,
                     request_hash=request_hash, client_ip=client_ip, limits=limits, session=session,
-                ),
-                retry_unique=_IDEMPOTENCY_RACE,
-            )
+                )
+
+            if db.dialect == "postgresql":
+                quick = db.write_once(quick_work, retry_unique=_IDEMPOTENCY_RACE)
+            else:
+                quick = db.write_raw(quick_work, retry_unique=_IDEMPOTENCY_RACE)
         # A concurrent request with the same idempotency key loses the unique
         # race; its next attempt finds the winner's row and replays it.
         result = TransferResult(quick) if quick else db.write_raw(work, retry_unique=_IDEMPOTENCY_RACE)
