@@ -64,19 +64,24 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
+def prepare_sqlite_connection(dbapi_connection: sqlite3.Connection) -> None:
+    """The settings every SQLite connection of the bank runs with (WAL, full durability, foreign keys)."""
+    dbapi_connection.isolation_level = None  # BEGIN is ours to issue, not the driver's
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # SQLAlchemy's documented pysqlite recipe: take over BEGIN from the driver so
     # that write transactions can start with BEGIN IMMEDIATE and never hit a
     # lock-upgrade deadlock halfway through.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.close()
+        prepare_sqlite_connection(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -117,6 +122,8 @@ class Database:
         self.engine: Engine | None = None
         self._writers: WriterQueue | None = None
         self._batches: GroupCommit | None = None
+        # SQLite under `minibank serve`: the writer process's client (ops/sqlite_writer.py).
+        self.writer = None
         if url:
             self._bind(make_engine(url, **engine_options))
 
@@ -130,6 +137,11 @@ class Database:
         path = engine.url.database if engine.dialect.name == "sqlite" else None
         self._writers = WriterQueue(f"{path}-writers") if path and path != ":memory:" else None
         self._batches = GroupCommit(self._sqlite_transaction) if self._writers else None
+
+    @property
+    def sqlite_path(self) -> str | None:
+        """The SQLite database file; None on PostgreSQL or in memory."""
+        return self.engine.url.database if self._writers else None
 
     def _write_turn(self):
         """SQLite: wait for the one write turn in the queue; PostgreSQL locks rows instead."""

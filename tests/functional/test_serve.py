@@ -45,11 +45,13 @@ def server(sqlite_url, tmp_path):
         server.stop()
     assert server.process.returncode == 0, server.tail()
     assert not list(scratch.glob("minibank-metrics-*")), "serve removes the metrics directory it made"
+    assert not list(scratch.glob("minibank-writer-*")), "and its SQLite writer's directory"
 
 
 def test_request_counts_add_up_over_workers(server):
     base, scratch = server
-    assert [path.name.startswith("minibank-metrics-") for path in scratch.iterdir()] == [True]
+    assert len(list(scratch.glob("minibank-metrics-*"))) == 1
+    assert len(list(scratch.glob("minibank-writer-*"))) == 1  # SQLite: the writer process runs
     for _ in range(REQUESTS):
         assert get(f"{base}/healthz")[0] == 200
     assert metric(base, "minibank_http_requests_total", route="/healthz") == REQUESTS

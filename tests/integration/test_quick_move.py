@@ -143,7 +143,7 @@ def test_the_one_statement_move_agrees_with_the_rule(pg, state):
         allowed = _rule_allows(pg, state, numbers, amount, rule_actor, limits, session)
 
         with pg.rolled_back():
-            quick = ledger_store.quick_move(pg.conn, pg.dialect, numbers=numbers, rule_actor=rule_actor, limits=limits,
+            quick = ledger_store.quick_move(ledger_store.quick_move_on(pg.conn, pg.dialect), pg.dialect, numbers=numbers, rule_actor=rule_actor, limits=limits,
                                             session=session, **args)
             quick_rows = _written(pg)
         assert (quick is not None) == allowed

@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from .sealer import start_sealer
+from .sqlite_writer import WriterClient, WriterProcess
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Set by serve() when it made the metrics directory itself, so that it removes it at exit.
@@ -66,8 +67,10 @@ def _on_exit(_arbiter) -> None:
 
 def _worker_started(app: Flask) -> None:
     # Connections opened before the fork belong to the master; each worker needs its own.
-    app.extensions["minibank.db"].dispose()
-    start_sealer(app)
+    database = app.extensions["minibank.db"]
+    database.dispose()
+    if database.writer is None:  # SQLite's writer process seals for every worker
+        start_sealer(app)
 
 
 CONNECTIONS_PER_THREAD = 4
@@ -102,10 +105,25 @@ def _gunicorn(app: Flask, options: dict):
     from gunicorn.app.base import BaseApplication
 
     database = app.extensions["minibank.db"]
+    writer: list[WriterProcess] = []
+
+    def on_starting(arbiter) -> None:
+        _on_starting(arbiter)
+        path = database.sqlite_path
+        if path:
+            # Before the workers fork: each inherits the client and dials on first use.
+            writer.append(WriterProcess(path))
+            database.writer = WriterClient(writer[0].socket_path)
+
+    def on_exit(arbiter) -> None:
+        for process in writer:
+            process.stop()
+        _on_exit(arbiter)
+
     hooks = {
-        "on_starting": _on_starting,
+        "on_starting": on_starting,
         "child_exit": _child_exit,
-        "on_exit": _on_exit,
+        "on_exit": on_exit,
         # In each worker, after the fork: threads do not survive a fork.
         "post_worker_init": lambda _worker: _worker_started(app),
         # Hang up on the database politely rather than leave it to notice a dead socket.

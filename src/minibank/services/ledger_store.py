@@ -10,7 +10,9 @@ reads and then writes (on PostgreSQL in one statement of data-modifying CTEs).
 
 import json
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta
 
 from ..db import bind_time, driver_sql, read_time
@@ -283,7 +285,7 @@ def write_move(
 
 
 def quick_move(
-    conn,
+    run: Callable[[dict], Sequence | None],
     dialect: str,
     *,
     kind: str,
@@ -300,7 +302,9 @@ def quick_move(
 ) -> TransferRecord | None:
     """Lock, check and write in one statement; None when the rule needs a closer look.
 
-    PostgreSQL runs it in autocommit; SQLite inside the caller's write transaction.
+    ``run`` sends the statement's parameters to where it runs (quick_move_on, or SQLite's
+    writer process) and returns its row: on PostgreSQL in autocommit, on SQLite inside a
+    write transaction.
     """
     now = utcnow()
     params = {
@@ -323,7 +327,7 @@ def quick_move(
         "jti": session.jti if session else None,
         "token_version": session.version if session else None,
     }
-    row = _quick_move_sqlite(conn, params) if dialect == "sqlite" else _one(conn, _QUICK_MOVE, params)
+    row = run(params)
     if row is None:
         return None
     transfer_id, currency, source_owner, destination_owner = row
@@ -333,7 +337,13 @@ def quick_move(
     )
 
 
-def _quick_move_sqlite(conn, params: dict):
+def quick_move_on(conn, dialect: str) -> Callable[[dict], Sequence | None]:
+    """Run quick_move's statement on a driver connection of ``dialect``."""
+    return partial(sqlite_quick_move, conn) if dialect == "sqlite" else partial(_one, conn, _QUICK_MOVE)
+
+
+def sqlite_quick_move(conn, params: dict) -> Sequence | None:
+    """SQLite, inside a write transaction: quick_move's statement and its row (None: nothing written)."""
     # The temporary objects are made on a connection's first move (they live with it; made
     # inside a transaction that rolls back, they are simply made again next time).
     try:

@@ -20,6 +20,7 @@ from ..domain.money import MAX_MINOR
 from ..domain.transfers import Limits, check_memo, check_transfer
 from ..models import accounts, utcnow
 from ..ops.metrics import TRANSFERRED, TRANSFERS
+from ..ops.sqlite_writer import WriterUnavailable
 from . import ledger_store, refusals
 from .accounts import cash_account_number
 from .ledger_store import TransferRecord
@@ -216,17 +217,14 @@ def _move(
         if is_valid_number(source) and is_valid_number(destination):
             # One statement when the rule plainly allows the move. A refusal, a replay or a
             # session to refuse comes back as None and takes the ordinary path below.
-            def quick_work(conn, dialect=db.dialect):
+            def quick_move(run):
                 return ledger_store.quick_move(
-                    conn, dialect, kind=kind, numbers=(source, destination), amount=amount, memo=memo,
+                    run, db.dialect, kind=kind, numbers=(source, destination), amount=amount, memo=memo,
                     initiator_id=initiator_id, rule_actor=rule_actor, key=idempotency_key,
                     request_hash=request_hash, client_ip=client_ip, limits=limits, session=session,
                 )
 
-            if db.dialect == "postgresql":
-                quick = db.write_once(quick_work, retry_unique=_IDEMPOTENCY_RACE)
-            else:
-                quick = db.write_raw(quick_work, retry_unique=_IDEMPOTENCY_RACE)
+            quick = _quick(db, quick_move)
         # A concurrent request with the same idempotency key loses the unique
         # race; its next attempt finds the winner's row and replays it.
         result = TransferResult(quick) if quick else db.write_raw(work, retry_unique=_IDEMPOTENCY_RACE)
@@ -244,6 +242,22 @@ def _move(
         currency=result.transfer.currency,
     )
     return result
+
+
+def _quick(db: Database, quick_move):
+    """The one-statement move: one call on PostgreSQL; on SQLite by the writer process when it runs."""
+    if db.dialect == "postgresql":
+        return db.write_once(
+            lambda conn: quick_move(ledger_store.quick_move_on(conn, "postgresql")), retry_unique=_IDEMPOTENCY_RACE
+        )
+    if db.writer is not None:
+        try:
+            return quick_move(db.writer.run)
+        except WriterUnavailable:
+            log.warning("sqlite_writer.unavailable")
+    return db.write_raw(
+        lambda conn, dialect: quick_move(ledger_store.quick_move_on(conn, dialect)), retry_unique=_IDEMPOTENCY_RACE
+    )
 
 
 def _request_hash(kind: str, source: str, destination: str, amount: int, memo: str) -> str:

@@ -1,0 +1,127 @@
+"""SQLite's writer process: moves go through it, refusals come back to the service, and it never has to be there."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from minibank.domain import errors
+from minibank.ops.sqlite_writer import WriterClient, WriterProcess, WriterUnavailable
+from minibank.services import accounts as account_service
+from minibank.services import transfers as transfer_service
+
+from ..support.ledger import assert_ledger_clean
+
+
+@pytest.fixture
+def database_url(sqlite_url):
+    """The writer process exists for SQLite only."""
+    return sqlite_url
+
+
+@pytest.fixture
+def writer(db):
+    """A running writer process for the test's bank, the bank's Database using it, and the rows it sent back."""
+    process = WriterProcess(db.sqlite_path)
+    client = WriterClient(process.socket_path)
+    rows, send_to_writer = [], client.run
+
+    def run(params):
+        rows.append(send_to_writer(params))
+        return rows[-1]
+
+    db.writer = client
+    client.run, client.rows = run, rows  # the same client, its answers recorded
+    yield client
+    db.writer = None
+    client.close()
+    process.stop()
+
+
+def send(db, actor, source, destination, amount, **kwargs):
+    return transfer_service.transfer(
+        db, actor_id=actor.id, source=source.number, destination=destination.number, amount=amount, **kwargs
+    )
+
+
+def balance(db, account):
+    return account_service.get_by_number(db, number=account.number, owner_id=None).balance
+
+
+def test_a_move_goes_through_the_writer_and_a_refusal_is_worded_by_the_service(db, writer, make_user, make_account):
+    alice, bob = make_user(), make_user()
+    source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
+
+    moved = send(db, alice, source, destination, 2_500, idempotency_key="k-1")
+    replayed = send(db, alice, source, destination, 2_500, idempotency_key="k-1")
+    with pytest.raises(errors.InsufficientFunds):
+        send(db, alice, source, destination, 7_501)
+
+    assert replayed.replayed and replayed.transfer.id == moved.transfer.id
+    assert writer.rows[-3][0] == moved.transfer.id and writer.rows[-2:] == [None, None]
+    assert balance(db, source) == 7_500 and balance(db, destination) == 2_500
+    assert_ledger_clean(db)
+
+
+def test_concurrent_moves_share_the_writer_and_lose_nothing(db, writer, make_user, make_account):
+    people = [make_user() for _ in range(4)]
+    owned = [make_account(owner=person, balance=1_000_000) for person in people]
+
+    def pay(index: int):
+        payer = index % 4
+        return send(db, people[payer], owned[payer], owned[(payer + 1) % 4], 1 + index % 7,
+                    idempotency_key=f"pay-{index}")
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(pay, range(200)))
+
+    assert len({result.transfer.id for result in results}) == 200
+    assert {row[0] for row in writer.rows if row} >= {result.transfer.id for result in results}
+    assert sum(balance(db, account) for account in owned) == 4_000_000
+    assert_ledger_clean(db)
+
+
+def test_without_a_writer_the_service_writes_the_move_itself(db, make_user, make_account, tmp_path):
+    alice, bob = make_user(), make_user()
+    source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
+    db.writer = WriterClient(str(tmp_path / "nobody-listens.sock"))
+    try:
+        with pytest.raises(WriterUnavailable):
+            db.writer.run({})
+        send(db, alice, source, destination, 1_000)
+    finally:
+        db.writer.close()
+        db.writer = None
+    assert balance(db, destination) == 1_000
+
+
+def test_a_writer_that_goes_away_mid_request_leaves_the_outcome_unknown(tmp_path):
+    path = str(tmp_path / "w.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+
+    def take_the_request_and_die():
+        client, _ = listener.accept()
+        client.recv(65536)
+        client.close()
+
+    threading.Thread(target=take_the_request_and_die, daemon=True).start()
+    client = WriterClient(path)
+    with pytest.raises(errors.OutcomeUnknown):
+        client.run({"kind": "transfer"})
+    client.close()
+    listener.close()
+
+
+def test_the_writer_ends_when_its_parent_is_gone(db, tmp_path):
+    orphan = subprocess.run(
+        [sys.executable, "-m", "minibank.ops.sqlite_writer", db.sqlite_path, str(tmp_path / "w.sock"),
+         str(os.getpid() + 1_000_000)],  # not its parent: as if the parent had died
+        timeout=30,
+    )
+    assert orphan.returncode == 0
