@@ -172,3 +172,12 @@ def test_the_sealer_thread_seals_until_stopped(app, db, events, make_account):
         sealer.stop()
     assert not sealer.thread.is_alive()
     assert unsealed(db) == 0 and audit_chain.verify(db).ok
+
+
+def test_the_sealer_reads_only_the_unsealed_events_however_long_the_trail(db, events):
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's planner only: it preferred a walk of the whole table after ANALYZE")
+    db.write(lambda conn: conn.execute(text("ANALYZE")))
+    plan = db.read(lambda conn: conn.execute(
+        text("EXPLAIN QUERY PLAN " + audit_chain._UNSEALED_SQLITE.text), {"batch": 500}).all())
+    assert any("ix_audit_events_unsealed" in row[-1] for row in plan), plan
