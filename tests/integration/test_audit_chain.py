@@ -179,5 +179,5 @@ def test_the_sealer_reads_only_the_unsealed_events_however_long_the_trail(db, ev
         pytest.skip("SQLite's planner only: it preferred a walk of the whole table after ANALYZE")
     db.write(lambda conn: conn.execute(text("ANALYZE")))
     plan = db.read(lambda conn: conn.execute(
-        text("EXPLAIN QUERY PLAN " + audit_chain._UNSEALED_SQLITE.text), {"batch": 500}).all())
+        text("EXPLAIN QUERY PLAN " + audit_chain._UNSEALED_SQLITE.element.text), {"batch": 500}).all())
     assert any("ix_audit_events_unsealed" in row[-1] for row in plan), plan
