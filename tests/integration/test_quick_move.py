@@ -113,11 +113,11 @@ class Driver:
 
 
 @pytest.fixture
-def pg(database_url):
+def driver(database_url):
     """A driver connection to an empty, migrated bank on each engine; each example rolls back."""
-    driver = Driver(database_url)
-    yield driver
-    driver.conn.close()
+    connection = Driver(database_url)
+    yield connection
+    connection.conn.close()
 
 
 @pytest.mark.slow
@@ -130,38 +130,39 @@ def pg(database_url):
 # What was sent in the hour 24 hours ago still counts; the hour before does not.
 @example(plain(daily=100, sent=50, sent_hours_ago=24, amount=51))
 @example(plain(daily=100, sent=50, sent_hours_ago=25, amount=51))
-def test_the_one_statement_move_agrees_with_the_rule(pg, state):
-    pg.begin()
+def test_the_one_statement_move_agrees_with_the_rule(driver, state):
+    driver.begin()
     try:
-        numbers, session = _arrange(pg, state)
+        numbers, session = _arrange(driver, state)
         kind, rule_actor = ("deposit", None) if state["teller"] else ("transfer", ACTOR)
         limits = Limits(state["per_transfer"], state["daily"])
         key = None if state["key"] is None else "key-1"
         amount = _amount(state)
         args = dict(kind=kind, amount=amount, memo="memo", initiator_id=ACTOR, key=key,
                     request_hash="h" * 64 if key else None, client_ip="192.0.2.1")
-        allowed = _rule_allows(pg, state, numbers, amount, rule_actor, limits, session)
+        allowed = _rule_allows(driver, state, numbers, amount, rule_actor, limits, session)
 
-        with pg.rolled_back():
-            quick = ledger_store.quick_move(ledger_store.quick_move_on(pg.conn, pg.dialect), pg.dialect, numbers=numbers, rule_actor=rule_actor, limits=limits,
+        with driver.rolled_back():
+            run = ledger_store.quick_move_on(driver.conn, driver.dialect)
+            quick = ledger_store.quick_move(run, driver.dialect, numbers=numbers, rule_actor=rule_actor, limits=limits,
                                             session=session, **args)
-            quick_rows = _written(pg)
+            quick_rows = _written(driver)
         assert (quick is not None) == allowed
         if quick is None:
             return
-        with pg.rolled_back():
-            snapshot = ledger_store.read_for_move(pg.conn, pg.dialect, a=numbers[0], b=numbers[1],
+        with driver.rolled_back():
+            snapshot = ledger_store.read_for_move(driver.conn, driver.dialect, a=numbers[0], b=numbers[1],
                                                   lock_user_id=rule_actor, initiator_id=ACTOR, key=key,
                                                   sent_since=None)
             ordinary = ledger_store.write_move(
-                pg.conn, pg.dialect, source=snapshot.accounts[numbers[0]], destination=snapshot.accounts[numbers[1]],
+                driver.conn, driver.dialect, source=snapshot.accounts[numbers[0]], destination=snapshot.accounts[numbers[1]],
                 numbers=numbers, **args,
             )
-            assert _written(pg) == quick_rows
+            assert _written(driver) == quick_rows
         assert (quick.currency, quick.source_owner, quick.destination_owner, quick.amount) == (
             ordinary.currency, ordinary.source_owner, ordinary.destination_owner, ordinary.amount)
     finally:
-        pg.conn.rollback()
+        driver.conn.rollback()
 
 
 def _amount(state) -> int:
@@ -179,12 +180,12 @@ def _amount(state) -> int:
     return min(max(edge + state["nudge"], 1), MAX_MINOR)
 
 
-def _arrange(pg, state):
+def _arrange(driver, state):
     """Users, accounts, recent outgoing total, revoked token and stored key as ``state`` says."""
     status = "disabled" if state["session"] == "disabled" else "active"
     now = utcnow()
     for user_id, user_status in ((ACTOR, status), (OTHER, "active")):
-        pg.execute(
+        driver.execute(
             "INSERT INTO users (id, email, name, password_hash, status, token_version, created_at) "
             "VALUES (%s, %s, 'Test', 'x', %s, 3, %s)", (user_id, f"u{user_id}@example.com", user_status, now))
     numbers = [new_number(), new_number()]
@@ -193,15 +194,15 @@ def _arrange(pg, state):
         if role == "destination" and state["same_account"]:
             numbers[index] = numbers[0]
         elif state["missing"] != role:
-            rows[index] = _insert_account(pg, index + 1, numbers[index], state[role], now)
+            rows[index] = _insert_account(driver, index + 1, numbers[index], state[role], now)
     if state["sent"]:
-        pg.execute("INSERT INTO outgoing_totals (user_id, hour, total) VALUES (%s, %s, %s)",
+        driver.execute("INSERT INTO outgoing_totals (user_id, hour, total) VALUES (%s, %s, %s)",
                    (ACTOR, ledger_store.start_of_hour(now - timedelta(hours=state["sent_hours_ago"])), state["sent"]))
     if state["session"] == "revoked":
-        pg.execute("INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES ('jti-1', %s, %s)",
+        driver.execute("INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES ('jti-1', %s, %s)",
                    (ACTOR, now + timedelta(hours=1)))
     if state["key"] == "stored" and len(rows) == 2 and numbers[0] != numbers[1]:
-        pg.execute(
+        driver.execute(
             "INSERT INTO transfers (kind, source_id, destination_id, amount, currency, initiator_id, "
             "idempotency_key, request_hash, created_at) VALUES ('transfer', 1, 2, 1, 'USD', %s, 'key-1', %s, %s)",
             (ACTOR, "h" * 64, now))
@@ -212,27 +213,27 @@ def _arrange(pg, state):
     return tuple(numbers), session
 
 
-def _insert_account(pg, account_id, number, spec, now):
+def _insert_account(driver, account_id, number, spec, now):
     system = spec["system"]
     owner = None if system else (ACTOR if spec["owned_by_actor"] else OTHER)
     if system:
         # One cash account per currency: a second system account gets the other currency's slot.
-        exists = pg.execute("SELECT 1 FROM accounts WHERE kind = 'system' AND currency = %s", (spec["currency"],))
+        exists = driver.execute("SELECT 1 FROM accounts WHERE kind = 'system' AND currency = %s", (spec["currency"],))
         if exists.fetchone():
             spec = {**spec, "currency": "EUR" if spec["currency"] == "USD" else "USD"}
-    pg.execute(
+    driver.execute(
         "INSERT INTO accounts (id, number, owner_id, name, currency, balance, status, kind, opened_at) "
         "VALUES (%s, %s, %s, 'A', %s, %s, %s, %s, %s)",
         (account_id, number, owner, spec["currency"], spec["balance"] if system else abs(spec["balance"]), spec["status"], "system" if system else "customer", now))
     return spec
 
 
-def _rule_allows(pg, state, numbers, amount, rule_actor, limits, session) -> bool:
+def _rule_allows(driver, state, numbers, amount, rule_actor, limits, session) -> bool:
     """What the ordinary path decides: session, stored key, then the Python rule."""
-    with pg.rolled_back():
+    with driver.rolled_back():
         try:
             snapshot = ledger_store.read_for_move(
-                pg.conn, pg.dialect, a=numbers[0], b=numbers[1], lock_user_id=rule_actor, session=session,
+                driver.conn, driver.dialect, a=numbers[0], b=numbers[1], lock_user_id=rule_actor, session=session,
                 initiator_id=ACTOR, key=None if state["key"] is None else "key-1",
                 sent_since=ledger_store.daily_window_start(utcnow()) if limits.daily is not None else None,
             )
@@ -249,10 +250,10 @@ def _rule_allows(pg, state, numbers, amount, rule_actor, limits, session) -> boo
         return True
 
 
-def _written(pg) -> dict:
+def _written(driver) -> dict:
     """Everything a move writes, without ids the sequences hand out."""
     def rows(sql):
-        return pg.execute(sql).fetchall()
+        return driver.execute(sql).fetchall()
 
     return {
         "balances": rows("SELECT id, balance FROM accounts ORDER BY id"),
