@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from structlog.testing import capture_logs
 
 from minibank.domain import errors
 from minibank.ops.sqlite_writer import WriterClient, WriterProcess, WriterUnavailable
@@ -125,3 +126,18 @@ def test_the_writer_ends_when_its_parent_is_gone(db, tmp_path):
         timeout=30,
     )
     assert orphan.returncode == 0
+
+
+def test_a_missing_writer_is_logged_once_not_once_per_move(db, make_user, make_account, tmp_path):
+    alice = make_user()
+    source, destination = make_account(owner=alice, balance=10_000), make_account()
+    db.writer = WriterClient(str(tmp_path / "nobody-listens.sock"))
+    try:
+        with capture_logs() as events:
+            for _ in range(3):
+                send(db, alice, source, destination, 100)
+    finally:
+        db.writer.close()
+        db.writer = None
+    assert [event["event"] for event in events].count("sqlite_writer.unavailable") == 1
+    assert balance(db, destination) == 300

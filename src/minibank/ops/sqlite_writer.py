@@ -51,6 +51,7 @@ class WriterClient:
         self.socket_path = socket_path
         self._local = threading.local()
         self._opened: set = set()  # every thread's socket, to close them all at the end
+        self._down = False  # said once in the log, not once per request, until it answers again
 
     def run(self, params: dict) -> Sequence | None:
         """The new transfer's row for a move the rule plainly allows, None for anything else."""
@@ -60,7 +61,7 @@ class WriterClient:
             channel.flush()
         except OSError as error:
             self._close()
-            raise WriterUnavailable() from error
+            raise self._unavailable(error) from error
         try:
             line = channel.readline()
         except OSError:
@@ -70,6 +71,7 @@ class WriterClient:
             self._close()
             raise OutcomeUnknown()
         reply = json.loads(line)
+        self._down = False
         if "unknown" in reply:
             raise OutcomeUnknown()
         return reply.get("row")
@@ -82,11 +84,17 @@ class WriterClient:
                 sock.connect(self.socket_path)
             except OSError as error:
                 sock.close()
-                raise WriterUnavailable() from error
+                raise self._unavailable(error) from error
             channel = self._local.channel = sock.makefile("rwb")
             self._local.sock = sock
             self._opened.add((channel, sock))
         return channel
+
+    def _unavailable(self, error: OSError) -> WriterUnavailable:
+        if not self._down:
+            self._down = True
+            log.warning("sqlite_writer.unavailable", error=str(error))
+        return WriterUnavailable()
 
     def close(self) -> None:
         """Hang up every thread's connection."""

@@ -254,7 +254,7 @@ def _quick(db: Database, quick_move):
         try:
             return quick_move(db.writer.run)
         except WriterUnavailable:
-            log.warning("sqlite_writer.unavailable")
+            pass  # the writer logs it once; this worker writes the move itself
     return db.write_raw(
         lambda conn, dialect: quick_move(ledger_store.quick_move_on(conn, dialect)), retry_unique=_IDEMPOTENCY_RACE
     )
