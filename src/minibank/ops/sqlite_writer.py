@@ -34,6 +34,7 @@ from ..domain.errors import OutcomeUnknown
 from ..services import audit_chain
 from ..services.ledger_store import sqlite_quick_move
 from ..writer_queue import WriterQueue
+from .sealer import INTERVAL
 
 SOCKET_NAME = "writer.sock"
 STARTUP_TIMEOUT = 15.0
@@ -158,7 +159,7 @@ def serve(database: str, socket_path: str, parent: int) -> None:
     sealer = _Sealer(database)
     while os.getppid() == parent:
         requests = []
-        for key, _ in selector.select(timeout=sealer.INTERVAL):
+        for key, _ in selector.select(timeout=INTERVAL):
             if key.fileobj is listener:
                 client, _ = listener.accept()
                 buffers[client] = bytearray()
@@ -173,17 +174,15 @@ def serve(database: str, socket_path: str, parent: int) -> None:
 class _Sealer:
     """The audit sealer, here instead of in the workers: it holds the write lock while it hashes."""
 
-    INTERVAL = 1.0
-
     def __init__(self, database: str):
         self._db = Database(f"sqlite:///{database}")
-        self._due = time.monotonic() + self.INTERVAL
+        self._due = time.monotonic() + INTERVAL
 
     def seal_when_due(self) -> None:
         """Seal new audit events at most once a second."""
         if time.monotonic() < self._due:
             return
-        self._due = time.monotonic() + self.INTERVAL
+        self._due = time.monotonic() + INTERVAL
         try:
             audit_chain.seal(self._db, wait=False)
         except Exception:  # noqa: BLE001 - a bad pass must not end the writer; the next one retries

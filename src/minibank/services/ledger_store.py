@@ -4,8 +4,8 @@ The hot path talks to the driver directly (psycopg or sqlite3) with as few state
 as the engine allows: SQLAlchemy cost more CPU per transfer than everything else
 together. A move the rule plainly allows is one statement: on PostgreSQL a call of the
 function minibank_quick_move (migration 0004), on SQLite an INSERT into a temporary view
-whose trigger does the same (below). The ordinary path, which words refusals, locks,
-reads and then writes (on PostgreSQL in one statement of data-modifying CTEs).
+whose trigger does the same (below). The ordinary path, which words the refusals, locks and
+reads first and then writes (on PostgreSQL in one statement of data-modifying CTEs).
 """
 
 import json
@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from ..db import bind_time, driver_sql, read_time
 from ..domain.errors import Unauthenticated
+from ..domain.money import MAX_MINOR
 from ..domain.transfers import AccountState, Limits
 from ..security.tokens import Claims, session_is_valid
 from ..models import utcnow
@@ -121,7 +122,6 @@ _QUICK_MOVE = driver_sql(
 )["postgresql"]
 
 
-_MAX = "9223372036854775807"
 # SQLite: the same move as one INSERT into a temporary view whose trigger checks and writes
 # everything, so the write lock's holder runs one statement instead of eight (each statement
 # hands the GIL to the process's other threads and must wait to get it back). Made once per
@@ -149,11 +149,11 @@ _SQLITE_QUICK_MOVE_SETUP = (
             WHERE s.number = NEW.source AND d.number = NEW.destination
             AND (NEW.rule_actor IS NULL OR s.owner_id = NEW.rule_actor)
             AND s.id <> d.id AND s.status = 'open' AND d.status = 'open' AND s.currency = d.currency
-            AND (NEW.rule_actor IS NULL OR (NEW.amount <= COALESCE(NEW.per_transfer, {_MAX}) AND (
+            AND (NEW.rule_actor IS NULL OR (NEW.amount <= COALESCE(NEW.per_transfer, {MAX_MINOR}) AND (
                 NEW.daily IS NULL OR NEW.amount <= NEW.daily - (SELECT COALESCE(SUM(o.total), 0)
                     FROM outgoing_totals o WHERE o.user_id = NEW.rule_actor AND o.hour >= NEW.since))))
             AND (s.kind <> 'customer' OR s.balance >= NEW.amount)
-            AND d.balance <= {_MAX} - NEW.amount AND s.balance >= NEW.amount - {_MAX});
+            AND d.balance <= {MAX_MINOR} - NEW.amount AND s.balance >= NEW.amount - {MAX_MINOR});
     INSERT INTO transfers (kind, source_id, destination_id, amount, currency, memo, initiator_id,
                                 idempotency_key, request_hash, created_at)
     SELECT NEW.kind, s.id, d.id, NEW.amount, s.currency, NEW.memo, NEW.initiator, NEW.key, NEW.hash, NEW.now
