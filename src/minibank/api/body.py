@@ -1,6 +1,7 @@
 """Strict JSON request bodies: JSON only, no duplicate keys, no NaN, known fields only."""
 
 import json
+import re
 
 from flask import request
 from pydantic import BaseModel, ValidationError
@@ -80,10 +81,13 @@ def validation_errors(invalid: ValidationError) -> list[dict]:
     ]
 
 
+# PostgreSQL refuses NUL in text and UTF-8 cannot encode a lone surrogate: either would be a 500.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _refuse_unstorable_text(parsed: BaseModel) -> None:
-    # PostgreSQL refuses NUL in text and UTF-8 cannot encode a lone surrogate: either would be a 500.
     for name, value in parsed:
-        if isinstance(value, str) and ("\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)):
+        if isinstance(value, str) and _UNSTORABLE.search(value):
             raise RequestInvalid(
                 [{"field": name, "code": "string_unicode", "message": "Text may not contain NUL or unpaired surrogates."}]
             )

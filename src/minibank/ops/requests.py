@@ -3,6 +3,7 @@
 import re
 import time
 import uuid
+from functools import lru_cache
 
 import structlog
 from flask import Flask, Response, g, request
@@ -31,6 +32,13 @@ def _start() -> None:
     structlog.contextvars.bind_contextvars(request_id=g.request_id)
 
 
+# One child per (method, route, status), looked up once: labels() takes a lock and checks
+# its arguments on every call, and routes are a small fixed set (see UNMATCHED).
+@lru_cache(maxsize=1024)
+def _request_metrics(method: str, route: str, status: str):
+    return REQUESTS.labels(method, route, status), REQUEST_SECONDS.labels(method, route, status)
+
+
 def _finish(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id is None:  # a response made before _start ran (another before_request failed early)
@@ -38,9 +46,9 @@ def _finish(response: Response) -> Response:
     response.headers[HEADER] = request_id
     seconds = time.perf_counter() - g.request_started
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    status = str(response.status_code)
-    REQUESTS.labels(request.method, route, status).inc()
-    REQUEST_SECONDS.labels(request.method, route, status).observe(seconds)
+    count, latency = _request_metrics(request.method, route, str(response.status_code))
+    count.inc()
+    latency.observe(seconds)
     if response.status_code == 429:
         RATE_LIMITED.labels(route).inc()
     log.info(

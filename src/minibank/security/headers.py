@@ -1,30 +1,44 @@
 """Security headers on every response."""
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'; img-src 'self' data:"
 )
+_ALWAYS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+)
+# Nothing a customer sees may linger in a shared or back-button cache.
+_NO_STORE = (("Cache-Control", "no-store"),)
+_HSTS = (("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),)
 
 
-def _add_headers(response):
-    headers = response.headers
-    headers["Content-Security-Policy"] = CSP
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    if not request.path.startswith("/static/") or g.get("user") is not None:
-        # Nothing a customer sees may linger in a shared or back-button cache.
-        headers["Cache-Control"] = "no-store"
-    if current_app.config["PRODUCTION"]:
-        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    headers.pop("Server", None)
-    return response
+def _headers_for(production: bool):
+    always = _ALWAYS + _HSTS if production else _ALWAYS
+
+    def add_headers(response):
+        headers = response.headers
+        wanted = always if request.path.startswith("/static/") and g.get("user") is None else always + _NO_STORE
+        # One look at what the view set, instead of a scan of the list for every header.
+        present = {key.lower() for key, _ in headers}
+        for key, value in wanted:
+            if key.lower() in present:
+                headers[key] = value
+            else:
+                headers.add(key, value)
+        if "server" in present:
+            del headers["Server"]
+        return response
+
+    return add_headers
 
 
 def init_app(app: Flask) -> None:
     """Add the headers to every response the app sends."""
-    app.after_request(_add_headers)
+    app.after_request(_headers_for(app.config["PRODUCTION"]))
