@@ -196,15 +196,25 @@ def _read(client: socket.socket, buffers: dict, selector) -> list:
     except OSError:
         data = b""
     if not data:
-        selector.unregister(client)
-        del buffers[client]
-        client.close()
-        return []
+        return _hang_up(client, buffers, selector)
     buffer = buffers[client]
     buffer += data
     *lines, rest = buffer.split(b"\n")
     buffers[client] = bytearray(rest)
-    return [(client, json.loads(line)) for line in lines]
+    try:
+        return [(client, json.loads(line)) for line in lines]
+    except ValueError:
+        # Nothing of this sender's is run; it hears the hang-up as an unknown outcome. The
+        # writer itself goes on: every worker depends on it.
+        log.error("sqlite_writer.garbled_request")
+        return _hang_up(client, buffers, selector)
+
+
+def _hang_up(client: socket.socket, buffers: dict, selector) -> list:
+    selector.unregister(client)
+    del buffers[client]
+    client.close()
+    return []
 
 
 def _run_batch(conn: sqlite3.Connection, turn: WriterQueue, batch: list[dict]) -> list[dict]:

@@ -12,8 +12,8 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 
 from ..db import bind_time, driver_sql, read_time
 from ..domain.errors import Unauthenticated
