@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -23,9 +25,36 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (the newest by default)."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _migrating(engine: Engine):
+    """A connection in one transaction for migrations; on SQLite with foreign keys off until it commits.
+
+    SQLite changes a constraint only by rebuilding the table, and dropping a table that
+    others reference fails with foreign keys on. They can only be switched outside a
+    transaction, so this follows SQLite's own procedure: off, migrate, check every key
+    before committing, on again.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            driver = connection.connection.driver_connection
+            enforced = driver.execute("PRAGMA foreign_keys").fetchone()[0]
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"migration left a foreign key broken: {tuple(broken)}")
+        finally:
+            if sqlite:
+                driver.execute(f"PRAGMA foreign_keys={enforced}")
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -67,6 +96,6 @@ def serves(engine: Engine, revision: str | None) -> bool:
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the database back to ``revision`` ("base": empty)."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -129,7 +129,15 @@ transfers = Table(
     CheckConstraint(
         "(idempotency_key IS NULL) = (request_hash IS NULL)", name="key_has_hash"
     ),
-    UniqueConstraint("initiator_id", "idempotency_key", name="uq_transfers_idempotency"),
+)
+# Partial: most transfers carry no key, and their rows need no entry here (migration 0005).
+Index(
+    "uq_transfers_idempotency",
+    transfers.c.initiator_id,
+    transfers.c.idempotency_key,
+    unique=True,
+    sqlite_where=transfers.c.idempotency_key.is_not(None),
+    postgresql_where=transfers.c.idempotency_key.is_not(None),
 )
 
 entries = Table(
@@ -159,9 +167,16 @@ audit_events = Table(
     Column("outcome", String(16), nullable=False),
     Column("details", String(1000), nullable=False, server_default="{}"),
     # Filled by the sealer, which chains committed rows in id order.
-    Column("seq", BigInteger, nullable=True, unique=True),
+    Column("seq", BigInteger, nullable=True),
     Column("prev_hash", String(64), nullable=True),
     Column("hash", String(64), nullable=True),
+)
+Index(
+    "uq_audit_events_seq",
+    audit_events.c.seq,
+    unique=True,
+    sqlite_where=audit_events.c.seq.is_not(None),
+    postgresql_where=audit_events.c.seq.is_not(None),
 )
 # The sealer's work list: only unsealed events, so it stays small however long the trail grows.
 Index(
