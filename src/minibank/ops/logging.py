@@ -1,8 +1,10 @@
 """Structured logs: JSON lines in production, readable console lines in development."""
 
+import json
 import logging
 import sys
 
+import orjson
 import structlog
 
 from .redaction import redact
@@ -13,9 +15,18 @@ def _stdout_logger(*_args) -> structlog.PrintLogger:
     return structlog.PrintLogger(sys.stdout)
 
 
+def _dumps(event_dict: dict, **options) -> str:
+    # orjson renders a line about ten times faster than json; it refuses only what JSON
+    # itself cannot say plainly (integers beyond 64 bits, non-string keys), which json renders.
+    try:
+        return orjson.dumps(event_dict, default=options.get("default")).decode()
+    except TypeError:
+        return json.dumps(event_dict, **options)
+
+
 def configure(*, json: bool, level: int = logging.INFO) -> None:
     """Set up structlog to write one event per line to stdout, secrets redacted."""
-    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer = structlog.processors.JSONRenderer(serializer=_dumps) if json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -14,7 +14,6 @@ of JSON per request and per reply. When it cannot be reached a worker writes the
 itself, so the bank never depends on it to be correct.
 """
 
-import json
 import os
 import selectors
 import socket
@@ -27,6 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
 import structlog
 
 from ..db import Database, prepare_sqlite_connection
@@ -58,7 +58,7 @@ class WriterClient:
         """The new transfer's row for a move the rule plainly allows, None for anything else."""
         channel = self._channel()
         try:
-            channel.write(json.dumps(params).encode() + b"\n")
+            channel.write(orjson.dumps(params) + b"\n")
             channel.flush()
         except OSError as error:
             self._close()
@@ -71,7 +71,7 @@ class WriterClient:
             # It may have committed before it went away: only a retry with the key can tell.
             self._close()
             raise OutcomeUnknown()
-        reply = json.loads(line)
+        reply = orjson.loads(line)
         self._down = False
         if "unknown" in reply:
             raise OutcomeUnknown()
@@ -202,7 +202,7 @@ def _read(client: socket.socket, buffers: dict, selector) -> list:
     *lines, rest = buffer.split(b"\n")
     buffers[client] = bytearray(rest)
     try:
-        return [(client, json.loads(line)) for line in lines]
+        return [(client, orjson.loads(line)) for line in lines]
     except ValueError:
         # Nothing of this sender's is run; it hears the hang-up as an unknown outcome. The
         # writer itself goes on: every worker depends on it.
@@ -244,7 +244,7 @@ def _move(conn: sqlite3.Connection, params: dict):
 def _reply(requests: list, replies: list[dict]) -> None:
     for (client, _), reply in zip(requests, replies):
         try:
-            client.sendall(json.dumps(reply).encode() + b"\n")
+            client.sendall(orjson.dumps(reply) + b"\n")
         except OSError:
             pass  # the worker is gone; it forgets the request with its connection
 
