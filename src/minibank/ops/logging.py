@@ -10,9 +10,11 @@ import structlog
 from .redaction import redact
 
 
-def _stdout_logger(*_args) -> structlog.PrintLogger:
+def _stdout_logger(*_args) -> structlog.WriteLogger:
     # Looked up per logger rather than once, so a replaced sys.stdout (tests) is honoured.
-    return structlog.PrintLogger(sys.stdout)
+    # WriteLogger, not PrintLogger: on unbuffered stdout print() writes a line and its
+    # newline in two system calls, and workers sharing stdout could interleave between them.
+    return structlog.WriteLogger(sys.stdout)
 
 
 def _dumps(event_dict: dict, **options) -> str:
