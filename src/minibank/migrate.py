@@ -1,8 +1,7 @@
 """Run Alembic from inside the bank: upgrade to head, report the current revision."""
 
-from pathlib import Path
-
 from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config

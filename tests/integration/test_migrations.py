@@ -41,8 +41,8 @@ def test_partial_unique_indexes_keep_every_row_and_still_refuse_duplicates(datab
         migrate.upgrade(engine)
         assert migrate.is_current(engine)
         with engine.begin() as conn:
-            counts = [conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("transfers", "entries", "audit_events")]
-            assert counts == [3, 2, 2]
+            tables = ("transfers", "entries", "audit_events")
+            assert [conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables] == [3, 2, 2]
             if engine.dialect.name == "sqlite":
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -69,7 +69,9 @@ def _transfer(transfer_id: int, key: str | None = None) -> str:
 
 def _old_rows(conn) -> None:
     at = "'2026-01-01 00:00:00'"
-    conn.execute(text(f"INSERT INTO users (id, email, name, password_hash, created_at) VALUES (1, 'a@b.c', 'A', 'x', {at})"))
+    conn.execute(text(
+        f"INSERT INTO users (id, email, name, password_hash, created_at) VALUES (1, 'a@b.c', 'A', 'x', {at})"
+    ))
     for account in (1, 2):
         conn.execute(text(
             "INSERT INTO accounts (id, number, owner_id, name, currency, balance, opened_at) "

@@ -28,7 +28,9 @@ def _dumps(event_dict: dict, **options) -> str:
 
 def configure(*, json: bool, level: int = logging.INFO) -> None:
     """Set up structlog to write one event per line to stdout, secrets redacted."""
-    renderer = structlog.processors.JSONRenderer(serializer=_dumps) if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer = (
+        structlog.processors.JSONRenderer(serializer=_dumps) if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
