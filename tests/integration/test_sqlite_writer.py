@@ -143,13 +143,16 @@ def test_a_missing_writer_is_logged_once_not_once_per_move(db, make_user, make_a
     assert balance(db, destination) == 300
 
 
-def test_a_garbled_request_hangs_up_on_its_sender_and_the_writer_goes_on(db, writer, make_user, make_account):
+@pytest.mark.parametrize("garbage", [b"{not json\n", b'["transfer", "0000000000"]\n'])
+def test_a_garbled_request_hangs_up_on_its_sender_and_the_writer_goes_on(
+    db, writer, make_user, make_account, garbage
+):
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
     sent_before = len(writer.rows)
     garbled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     garbled.connect(writer.socket_path)
-    garbled.sendall(b"{not json\n")
+    garbled.sendall(garbage)
     garbled.settimeout(10)
     assert garbled.recv(100) == b""  # hung up: that sender's outcome is unknown, nobody else's
     garbled.close()

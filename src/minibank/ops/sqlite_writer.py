@@ -202,12 +202,16 @@ def _read(client: socket.socket, buffers: dict, selector) -> list:
     *lines, rest = buffer.split(b"\n")
     buffers[client] = bytearray(rest)
     try:
-        return [(client, orjson.loads(line)) for line in lines]
+        requests = [(client, orjson.loads(line)) for line in lines]
     except ValueError:
+        requests = None
+    # Only an object names its parameters: a list would bind to the statement by position.
+    if requests is None or not all(isinstance(params, dict) for _, params in requests):
         # Nothing of this sender's is run; it hears the hang-up as an unknown outcome. The
         # writer itself goes on: every worker depends on it.
         log.error("sqlite_writer.garbled_request")
         return _hang_up(client, buffers, selector)
+    return requests
 
 
 def _hang_up(client: socket.socket, buffers: dict, selector) -> list:
