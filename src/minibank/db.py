@@ -291,6 +291,12 @@ class Database:
             with conn.begin():
                 return work(conn)
 
+    def renew_locks(self) -> None:
+        """Make the write queue's, the batches' and the writer client's locks anew, in this process."""
+        for part in (self._writers, self._batches, self.writer):
+            if part is not None:
+                part.renew()
+
     def dispose(self) -> None:
         """Close every pooled connection (after a fork, or at shutdown)."""
         if self.engine is not None:

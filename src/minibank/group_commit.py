@@ -42,10 +42,11 @@ class GroupCommit:
 
     def __init__(self, transaction: Callable[[], AbstractContextManager[Any]]):
         self._transaction = transaction
-        self._reset()
+        self.renew()
         _groups.add(self)
 
-    def _reset(self) -> None:
+    def renew(self) -> None:
+        """Fresh locks, nothing queued or held (after a fork, or once gevent has patched threading)."""
         self._mutex = threading.Lock()
         self._queue: list[_Slot] = []
         self._running = False
@@ -109,7 +110,7 @@ def _run_in_savepoint(conn, slot: _Slot) -> None:
 
 def _reset_after_fork() -> None:
     for group in list(_groups):
-        group._reset()
+        group.renew()
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)

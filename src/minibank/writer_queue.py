@@ -22,10 +22,11 @@ class WriterQueue:
     def __init__(self, path: str):
         self._path = path
         self._fd: int | None = None
-        self._reset()
+        self.renew()
         _queues.add(self)
 
-    def _reset(self) -> None:
+    def renew(self) -> None:
+        """Fresh locks, nothing queued or held (after a fork, or once gevent has patched threading)."""
         # A forked child must not share its parent's open file description (and with it a
         # held flock), nor a thread lock or "held" mark copied while the parent held them.
         if self._fd is not None:
@@ -54,7 +55,7 @@ class WriterQueue:
 
 def _reset_after_fork() -> None:
     for queue in list(_queues):
-        queue._reset()
+        queue.renew()
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)

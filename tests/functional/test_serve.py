@@ -102,17 +102,24 @@ def test_workers_seal_the_audit_trail(server, sqlite_url):
         db.dispose()
 
 
+POSTGRES = {"MINIBANK_DATABASE_URL": "postgresql+psycopg://bank@db.internal/bank"}
+GREEN = "minibank.ops.green_worker.GreenWorker"
+
+
 @pytest.mark.parametrize(
     ("environ", "worker_class", "pool"),
     [
-        ({}, "sync", 2),
-        ({"MINIBANK_THREADS": "4"}, "gthread", 5),
-        ({"MINIBANK_THREADS": "4", "MINIBANK_AUDIT_SEALER": "false"}, "gthread", 4),
-        ({"MINIBANK_THREADS": "4", "MINIBANK_DB_POOL_SIZE": "2"}, "gthread", 2),
-        ({"MINIBANK_THREADS": "4", "MINIBANK_ENV": "development"}, "gthread", config.DEVELOPMENT_POOL_SIZE),
+        (POSTGRES, "sync", 2),
+        ({**POSTGRES, "MINIBANK_THREADS": "4"}, "gthread", 5),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_AUDIT_SEALER": "false"}, "gthread", 4),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_DB_POOL_SIZE": "2"}, "gthread", 2),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_ENV": "development"}, "gthread", config.DEVELOPMENT_POOL_SIZE),
+        # SQLite (the default database): greenlets, however many threads are asked for.
+        ({}, GREEN, 2),
+        ({"MINIBANK_THREADS": "4"}, GREEN, 5),
     ],
 )
-def test_threads_choose_the_worker_class_and_size_the_pool(tmp_path, environ, worker_class, pool):
+def test_the_engine_and_threads_choose_the_worker_class_and_size_the_pool(tmp_path, environ, worker_class, pool):
     environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": "s" * 48, "MINIBANK_WORKERS": "3", **environ}
     settings = config.load(environ, str(tmp_path))
     options = gunicorn_options(settings, host="127.0.0.1", port=5000)

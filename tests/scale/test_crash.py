@@ -1,6 +1,9 @@
 """The bank test while an app server is killed with SIGKILL, master and workers at once, and restarted."""
 
+import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +51,30 @@ def test_sqlite_one_server_killed(sqlite_url, tmp_path):
             kill_and_restart(server, run)
             run.assert_passes()
     assert server.process.returncode == 0, server.tail()
+
+
+def test_sqlite_writer_process_killed(sqlite_url, tmp_path):
+    # The workers (greenlets on SQLite) then write every move themselves, batched in-process:
+    # moves in flight at the kill answer 503 and the clients' retries with their keys settle them.
+    env = production_env(sqlite_url, tmp_path)
+    with production_servers(env, tmp_path) as [server]:
+        with bank_run([server.base], env, duration=DURATION) as run:
+            run.wait_running()
+            time.sleep(APART)
+            writer = _writer_of(server.process.pid)
+            os.kill(writer, signal.SIGKILL)
+            run.assert_passes()
+        assert "sqlite_writer.unavailable" in server.log.read_text()  # they did write themselves
+    assert server.process.returncode == 0, server.tail()
+
+
+def _writer_of(master: int) -> int:
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if int(stat[stat.rindex(")") + 2:].split()[1]) == master and b"minibank.ops.sqlite_writer" in command:
+            return int(entry.name)
+    raise AssertionError(f"no writer process under {master}")

@@ -69,11 +69,22 @@ def _worker_started(app: Flask) -> None:
     # Connections opened before the fork belong to the master; each worker needs its own.
     database = app.extensions["minibank.db"]
     database.dispose()
+    # Made again here, after a gevent worker has patched `threading`: a lock made before
+    # would block the whole process, not one greenlet, and with it the holder.
+    database.renew_locks()
     if database.writer is None:  # SQLite's writer process seals for every worker
         start_sealer(app)
 
 
 CONNECTIONS_PER_THREAD = 4
+
+
+def worker_class(config) -> str:
+    """SQLite: greenlets (see green_worker.py). PostgreSQL: threads, which answer keep-alive
+    and slow clients without tying up a whole process, and whose driver waits in C."""
+    if config["DATABASE_URL"].startswith("sqlite"):
+        return "minibank.ops.green_worker.GreenWorker"
+    return "gthread" if config["THREADS"] > 1 else "sync"
 
 
 def gunicorn_options(config, *, host: str, port: int) -> dict:
@@ -83,11 +94,10 @@ def gunicorn_options(config, *, host: str, port: int) -> dict:
         "bind": f"{host}:{port}",
         "workers": config["WORKERS"],
         "threads": threads,
-        # gthread answers keep-alive and slow clients without tying up a whole process.
-        "worker_class": "gthread" if threads > 1 else "sync",
-        # A gthread worker accepts every connection it can; clients that keep their
-        # connection open (load balancers, keep-alive) would then all land on the
-        # first worker, one GIL, while the others idle. A cap per worker spreads them.
+        "worker_class": worker_class(config),
+        # A gthread or gevent worker accepts every connection it can; clients that keep their
+        # connection open (load balancers, keep-alive) would then all land on the first
+        # worker, one GIL, while the others idle. A cap per worker spreads them.
         "worker_connections": threads * CONNECTIONS_PER_THREAD,
         # SIGTERM: stop accepting, let requests in flight finish for this long, then exit 0.
         "graceful_timeout": config["GRACEFUL_TIMEOUT"],

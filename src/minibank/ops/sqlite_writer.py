@@ -54,6 +54,10 @@ class WriterClient:
         self._opened: set = set()  # every thread's socket, to close them all at the end
         self._down = False  # said once in the log, not once per request, until it answers again
 
+    def renew(self) -> None:
+        """Per-thread connections keyed anew (once gevent has patched threading: per greenlet)."""
+        self._local = threading.local()
+
     def run(self, params: dict) -> Sequence | None:
         """The new transfer's row for a move the rule plainly allows, None for anything else."""
         channel = self._channel()

@@ -4,6 +4,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..domain.errors import InvalidInput
+from ..green import off_loop
 from .common_passwords import is_common
 
 MIN_LENGTH = 12
@@ -38,13 +39,13 @@ def configure(*, memory_kib: int, time_cost: int, parallelism: int) -> None:
 
 def hash_password(password: str) -> str:
     """The argon2id hash of a password, in PHC string form."""
-    return _hasher.hash(password)
+    return off_loop(_hasher.hash, password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     """True when the password matches the stored hash."""
     try:
-        return _hasher.verify(stored_hash, password)
+        return off_loop(_hasher.verify, stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,0 +1,54 @@
+"""Under gevent (SQLite's serving), long GIL-free work runs in a real thread, not in the loop."""
+
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    from gevent import monkey
+    monkey.patch_all()
+    import gevent
+    from minibank.green import off_loop
+    from minibank.security import passwords
+
+    real_thread = monkey.get_original("threading", "get_ident")
+    assert off_loop(real_thread) != real_thread()
+
+    def fails():
+        raise ValueError("from the thread")
+    try:
+        off_loop(fails)
+    except ValueError as error:
+        assert str(error) == "from the thread"
+    else:
+        raise AssertionError("the error was lost")
+
+    ticks = []
+    def tick():
+        while True:
+            ticks.append(1)
+            gevent.sleep(0)
+    ticker = gevent.spawn(tick)
+    stored = passwords.hash_password("a long enough passphrase")
+    during_hash = len(ticks)
+    assert passwords.verify_password(stored, "a long enough passphrase")
+    assert not passwords.verify_password(stored, "another passphrase!")
+    ticker.kill()
+    assert during_hash > 0, "the loop stood still while the hash was made"
+    print("ok")
+    """
+)
+
+
+def test_hashing_under_gevent_runs_in_a_thread_while_other_requests_go_on():
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_without_gevent_the_work_runs_right_here():
+    from threading import get_ident
+
+    from minibank.green import off_loop
+
+    assert off_loop(get_ident) == get_ident()
