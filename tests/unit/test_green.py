@@ -52,3 +52,18 @@ def test_without_gevent_the_work_runs_right_here():
     from minibank.green import off_loop
 
     assert off_loop(get_ident) == get_ident()
+
+
+def test_the_green_worker_lets_other_connections_go_after_each_request(monkeypatch):
+    import gevent
+    from gunicorn.workers.ggevent import GeventWorker
+
+    from minibank.ops.green_worker import GreenWorker
+
+    monkeypatch.setattr(GeventWorker, "handle_request", lambda self, *args: None)
+    worker = GreenWorker.__new__(GreenWorker)  # the request handling alone, without a server
+    turns = []
+    other = gevent.spawn(turns.append, "another connection")
+    worker.handle_request("listener", None, None, None)
+    assert turns == ["another connection"]
+    other.join()
