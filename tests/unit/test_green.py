@@ -1,4 +1,4 @@
-"""Under gevent (SQLite's serving), long GIL-free work runs in a real thread, not in the loop."""
+"""SQLite's gevent serving: long GIL-free work in a real thread, and every connection gets its turn."""
 
 import subprocess
 import sys

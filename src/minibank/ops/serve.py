@@ -81,7 +81,8 @@ CONNECTIONS_PER_THREAD = 4
 
 def worker_class(config) -> str:
     """SQLite: greenlets (see green_worker.py). PostgreSQL: threads, which answer keep-alive
-    and slow clients without tying up a whole process, and whose driver waits in C."""
+    and slow clients without tying up a whole process; psycopg, imported by the master before
+    a worker could patch, would wait for the server in C, where greenlets cannot switch."""
     if config["DATABASE_URL"].startswith("sqlite"):
         return "minibank.ops.green_worker.GreenWorker"
     return "gthread" if config["THREADS"] > 1 else "sync"
