@@ -86,9 +86,10 @@ def bench_engine(engine: str, options, work: Path) -> dict:
                 ceiling_runs.append(_ceiling(engine, options, work, clients))
                 runs.append(run_wrk(base, items, clients=clients, seconds=options.seconds))
             result["transfers"][clients] = _median_run(runs)
-            result["ceiling"][clients] = {key: statistics.median(run[key] for run in ceiling_runs) for key in ceiling_runs[0]}
+            medians = {key: statistics.median(run[key] for run in ceiling_runs) for key in ceiling_runs[0]}
+            result["ceiling"][clients] = {**medians, "all_runs": ceiling_runs}
             print(f"   C={clients}: {result['transfers'][clients]['per_second']} transfers/s, "
-                  f"ceiling {result['ceiling'][clients]}", flush=True)
+                  f"ceiling {medians}", flush=True)
         history_items = _items_file(base, people[:1], work / f"{engine}-history-items.txt")
         # Alternated, like the transfers and their ceiling: whatever the database does in the
         # background after the transfer runs (autovacuum) then falls on both accounts alike.
