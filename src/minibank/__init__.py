@@ -21,10 +21,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import api, cli, errors, extensions, web
     from .ops import exporter, health, logging, requests
-    from .security import headers, passwords
+    from .security import framing, headers, passwords
 
     logging.init_app(app)
     requests.init_app(app)  # first after-request hook registered, so its summary line runs last
+    framing.init_app(app)  # before anything (CSRF, limits) reads a body
     passwords.configure(
         memory_kib=app.config["ARGON2_MEMORY_KIB"],
         time_cost=app.config["ARGON2_TIME_COST"],

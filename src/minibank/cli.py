@@ -212,7 +212,6 @@ def stats_command():
 @click.option("--threads", default=None, type=click.IntRange(1, settings.MAX_THREADS),
               help="Request threads per worker (production; on SQLite, greenlets: 4 connections per thread); "
                    "default MINIBANK_THREADS, else 1.")
-@with_appcontext
 def serve_command(host, port, workers, threads):
     """Serve the bank: gunicorn in production, Flask's server in development."""
     from .ops.serve import serve

@@ -7,6 +7,7 @@ from minibank.models import users
 from minibank.services import auth as auth_service
 
 from ..support.factories import PASSWORD
+from ..support.web import Banking
 
 
 def register(auth, email="new@example.com", name="New Customer", password="a long passphrase here", **extra):
@@ -139,3 +140,23 @@ def test_api_never_reads_the_cookie(client, auth, make_user):
     assert client.get("/api/v1/me").status_code == 401
     web_token = client.get_cookie("minibank").value
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {web_token}"}).status_code == 401
+
+
+def renewed(response) -> bool:
+    return any(c.startswith("minibank=") and not c.startswith("minibank=;") for c in response.headers.getlist("Set-Cookie"))
+
+
+def test_only_a_checked_session_on_an_accepted_request_is_renewed(app, client, auth, make_user, make_account):
+    make_account(owner=make_user(email="hal@example.com"), balance=100)
+    auth.login("hal@example.com")
+    form = Banking(client).form_tokens()
+    app.config["TOKEN_TTL"] = 3600  # the 900-second token is now past half its life: renewal is due
+    refused = client.post("/transfer", data={"from": "1", "to": "2", "amount": "nonsense", **form})
+    assert refused.status_code >= 400 and not renewed(refused)
+    assert client.post("/logout").status_code == 400  # no CSRF token: refused, and no fresh cookie
+    assert not renewed(client.post("/logout"))
+    assert not renewed(client.post("/transfer", data={"amount": "1"}))
+    assert not renewed(client.get("/no-such-page"))
+    anonymous = app.test_client()
+    assert not renewed(anonymous.post("/logout")) and not renewed(anonymous.get("/"))
+    assert renewed(client.get("/dashboard"))  # the session itself keeps sliding while in use

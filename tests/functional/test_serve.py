@@ -107,23 +107,23 @@ GREEN = "minibank.ops.green_worker.GreenWorker"
 
 
 @pytest.mark.parametrize(
-    ("environ", "worker_class", "pool"),
+    ("environ", "pool"),
     [
-        (POSTGRES, "sync", 2),
-        ({**POSTGRES, "MINIBANK_THREADS": "4"}, "gthread", 5),
-        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_AUDIT_SEALER": "false"}, "gthread", 4),
-        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_DB_POOL_SIZE": "2"}, "gthread", 2),
-        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_ENV": "development"}, "gthread", config.DEVELOPMENT_POOL_SIZE),
-        # SQLite (the default database): greenlets, however many threads are asked for.
-        ({}, GREEN, 2),
-        ({"MINIBANK_THREADS": "4"}, GREEN, 5),
+        (POSTGRES, 2),
+        ({**POSTGRES, "MINIBANK_THREADS": "4"}, 5),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_AUDIT_SEALER": "false"}, 4),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_DB_POOL_SIZE": "2"}, 2),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_ENV": "development"}, config.DEVELOPMENT_POOL_SIZE),
+        ({}, 2),  # SQLite, the default database
+        ({"MINIBANK_THREADS": "4"}, 5),
     ],
 )
-def test_the_engine_and_threads_choose_the_worker_class_and_size_the_pool(tmp_path, environ, worker_class, pool):
+def test_one_worker_class_on_both_engines_and_threads_size_the_pool(tmp_path, environ, pool):
     environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": "s" * 48, "MINIBANK_WORKERS": "3", **environ}
     settings = config.load(environ, str(tmp_path))
     options = gunicorn_options(settings, host="127.0.0.1", port=5000)
-    assert (options["workers"], options["worker_class"], settings["DB_POOL_SIZE"]) == (3, worker_class, pool)
+    assert (options["workers"], options["worker_class"], settings["DB_POOL_SIZE"]) == (3, GREEN, pool)
+    assert options["worker_connections"] == 1000  # room for slow clients beside the ordinary ones
     assert options["forwarded_allow_ips"] == ""  # only ProxyFix, by MINIBANK_PROXY_COUNT, reads X-Forwarded-*
 
 

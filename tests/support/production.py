@@ -35,7 +35,9 @@ def production_env(database_url: str, tmp_path: Path, *, redis_url: str | None =
 class ProductionServer:
     """One `minibank serve` in production on a port of its own; it can be killed and started again there."""
 
-    def __init__(self, env: dict[str, str], log: Path, *, workers: int = 2, threads: int = 4, metrics_dir: bool = True):
+    def __init__(self, env: dict[str, str], log: Path, *, workers: int | None = 2, threads: int | None = 4,
+                 metrics_dir: bool = True):
+        """``workers`` or ``threads`` None: the bank's own defaults, as a newcomer gets them."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -45,8 +47,11 @@ class ProductionServer:
             metrics = log.parent / f"metrics-{self.port}"
             metrics.mkdir(exist_ok=True)
             self.env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
-        self.command = [str(Path(sys.executable).parent / "minibank"), "serve", "--port", str(self.port),
-                        "--workers", str(workers), "--threads", str(threads)]
+        self.command = [str(Path(sys.executable).parent / "minibank"), "serve", "--port", str(self.port)]
+        if workers is not None:
+            self.command += ["--workers", str(workers)]
+        if threads is not None:
+            self.command += ["--threads", str(threads)]
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:

@@ -1,5 +1,6 @@
 """Serving: gunicorn in production, Flask's development server otherwise."""
 
+import contextvars
 import os
 import shutil
 import sys
@@ -26,6 +27,15 @@ class QuietHandler(WSGIRequestHandler):
 
 def serve(app: Flask, *, host: str, port: int) -> None:
     """Serve the app until stopped (gunicorn sizes come from its WORKERS and THREADS settings)."""
+    # Each request must push an application context of its own. The CLI runs every command
+    # inside one (FlaskGroup pushes it), and a request that finds its app's context already
+    # active reuses it, `flask.g` included: on a single-threaded worker each request then saw
+    # the previous one's user, session and CSRF secret. A new, empty contextvars.Context has
+    # no application context, and the workers forked from it inherit none.
+    contextvars.Context().run(_serve, app, host=host, port=port)
+
+
+def _serve(app: Flask, *, host: str, port: int) -> None:
     if not app.config["PRODUCTION"]:
         # Werkzeug directly: Flask's app.run() refuses to start from inside a CLI command.
         from werkzeug.serving import run_simple
@@ -76,30 +86,21 @@ def _worker_started(app: Flask) -> None:
         start_sealer(app)
 
 
-CONNECTIONS_PER_THREAD = 4
-
-
-def worker_class(config) -> str:
-    """SQLite: greenlets (see green_worker.py). PostgreSQL: threads, which answer keep-alive
-    and slow clients without tying up a whole process; psycopg, imported by the master before
-    a worker could patch, would wait for the server in C, where greenlets cannot switch."""
-    if config["DATABASE_URL"].startswith("sqlite"):
-        return "minibank.ops.green_worker.GreenWorker"
-    return "gthread" if config["THREADS"] > 1 else "sync"
+GREEN_WORKER = "minibank.ops.green_worker.GreenWorker"
 
 
 def gunicorn_options(config, *, host: str, port: int) -> dict:
     """gunicorn's settings for an app configuration (hooks apart)."""
-    threads = config["THREADS"]
     return {
         "bind": f"{host}:{port}",
         "workers": config["WORKERS"],
-        "threads": threads,
-        "worker_class": worker_class(config),
-        # A gthread or gevent worker accepts every connection it can; clients that keep their
-        # connection open (load balancers, keep-alive) would then all land on the first
-        # worker, one GIL, while the others idle. A cap per worker spreads them.
-        "worker_connections": threads * CONNECTIONS_PER_THREAD,
+        # One worker on both engines: gevent's, each connection a greenlet. A thread or a
+        # sync worker reads a request's headers while holding its thread, so a few clients
+        # trickling header lines stop it; a greenlet that waits on a slow socket costs only
+        # its memory. The database work a worker does at once is bounded by its pool
+        # (MINIBANK_THREADS connections), not by how many clients are connected.
+        "worker_class": GREEN_WORKER,
+        "worker_connections": config["WORKER_CONNECTIONS"],
         # SIGTERM: stop accepting, let requests in flight finish for this long, then exit 0.
         "graceful_timeout": config["GRACEFUL_TIMEOUT"],
         # ProxyFix, by MINIBANK_PROXY_COUNT, is the one judge of X-Forwarded-*; gunicorn's own

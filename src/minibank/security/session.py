@@ -34,12 +34,19 @@ def load() -> None:
     """Authenticate a web request from the session cookie."""
     token = request.cookies.get(cookie_name())
     remember(*user_from_token(token, tokens.AUDIENCE_WEB)) if token else remember(None, None)
+    g.session_checked = token is not None
 
 
 def renew_if_due(response):
-    """Sliding renewal: past half its life, swap the token for a fresh one, up to the absolute limit."""
+    """Sliding renewal: past half its life, swap the token for a fresh one, up to the absolute limit.
+
+    Only for a session that this very request read from its cookie and checked, and only on
+    a response that did not refuse the request: a refused request (CSRF, 4xx) never mints one.
+    """
     claims, user = g.get("claims"), g.get("user")
-    if claims is None or user is None or g.get("logged_out"):
+    if not g.get("session_checked") or claims is None or user is None or g.get("logged_out"):
+        return response
+    if response.status_code >= 400:
         return response
     now = int(time.time())
     ttl = current_app.config["TOKEN_TTL"]
