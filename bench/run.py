@@ -36,7 +36,7 @@ from tests.support.ledger import customer_total  # noqa: E402
 from tests.support.servers import app_server  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-SECRET = "benchmark-secret-" + "x" * 40
+SECRET = "Qm3vN8rT1xWc7LpZ4sYb9KdF2gHj6AeU0oRi5tVn-XwJ_yCqMkBzPaEs"  # random: production refuses weak secrets
 
 
 def main() -> None:

@@ -2,9 +2,11 @@
 
 import hashlib
 import ipaddress
+import math
 import os
 import re
 import secrets
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +17,19 @@ from .domain.errors import InvalidAmount
 from .domain.money import parse_amount
 
 MIN_SECRET_BYTES = 32
+# A production secret must also look random: at least this many bits by the Shannon estimate of
+# its characters (length x bits per character), and this many per character. The estimate
+# undercounts short random text (the 32 hex digits of secrets.token_hex(16) measure 2.8 to 4
+# bits each): no output of token_hex(16), token_urlsafe(24) or longer falls below these floors,
+# while a run of one character or a text of a few characters does.
+MIN_SECRET_BITS = 80
+MIN_SECRET_BITS_PER_CHAR = 2.5
+_PLACEHOLDERS = re.compile(
+    "change[-_ ]?me|changeit|secret|passw(or)?d|example|placeholder|default|dummy|sample|insecure|letmein|qwerty"
+    "|12345|abcdef|xxxx|todo|fixme|minibank",
+    re.IGNORECASE,
+)
+_MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 MAX_WORKERS = 64
 MAX_THREADS = 64
 DEVELOPMENT_POOL_SIZE = 5
@@ -85,11 +100,36 @@ def pool_size(environ: dict[str, str], *, threads: int, production: bool, sealer
     return _int(environ, "MINIBANK_DB_POOL_SIZE", default, low=1, high=200)
 
 
+def weakness(value: str) -> str | None:
+    """Why ``value`` (already long enough) is unfit for a production secret, or None when it looks random."""
+    for period in range(1, len(value) // 2 + 1):
+        if value[period:] == value[:-period]:
+            return "is a shorter text repeated"
+    # Placeholder words count for nothing; what is left must still look random.
+    rest, placeholder = _PLACEHOLDERS.subn("", value)
+    if _bits_per_char(rest) < MIN_SECRET_BITS_PER_CHAR or _bits_per_char(rest) * len(rest) < MIN_SECRET_BITS:
+        return "contains a placeholder word" if placeholder else "is not random enough"
+    return None
+
+
+def _bits_per_char(text: str) -> float:
+    """Shannon entropy of the text's characters: an upper bound on what a guesser must cover."""
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values()) if text else 0.0
+
+
+def _strong(name: str, value: str) -> str:
+    reason = weakness(value)
+    if reason:
+        raise ConfigError(f"{name} {reason}: use at least {MIN_SECRET_BYTES} random bytes ({_MAKE_ONE})")
+    return value
+
+
 def _secret_key(value: str | None, production: bool, instance_path: str) -> str:
     if value:
         if production and len(value.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"MINIBANK_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
-        return value
+        return _strong("MINIBANK_SECRET_KEY", value) if production else value
     if production:
         raise ConfigError("MINIBANK_SECRET_KEY is required in production")
     return _instance_secret(Path(instance_path) / "secret_key")
@@ -116,8 +156,14 @@ def _jwt_keys(value: str | None, secret: str, production: bool) -> list[tuple[st
         kid, sep, key = item.strip().partition(":")
         if not sep or not kid or not key:
             raise ConfigError("MINIBANK_JWT_KEYS must look like 'kid:secret,kid2:secret2'")
+        if kid in (known for known, _ in keys):
+            raise ConfigError(f"MINIBANK_JWT_KEYS: kid {kid!r} appears twice; each key needs a kid of its own")
         if production and len(key.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"MINIBANK_JWT_KEYS: key {kid!r} is shorter than {MIN_SECRET_BYTES} bytes")
+        if production and key == secret:
+            raise ConfigError(f"MINIBANK_JWT_KEYS: key {kid!r} is MINIBANK_SECRET_KEY itself; give it its own")
+        if production:
+            _strong(f"MINIBANK_JWT_KEYS: key {kid!r}", key)
         keys.append((kid, key))
     return keys
 
@@ -145,7 +191,7 @@ def _networks(environ: dict[str, str], name: str, default: str) -> str:
 def _metrics_token(value: str | None, production: bool) -> str | None:
     if value is not None and production and len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"MINIBANK_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes")
-    return value
+    return _strong("MINIBANK_METRICS_TOKEN", value) if value is not None and production else value
 
 
 def _timezone(value: str) -> str:

@@ -8,7 +8,7 @@ from minibank.config import ConfigError
 from ..support.factories import PASSWORD
 from ..support.http import csrf_token
 
-STRONG_SECRET = "s" * 48
+STRONG_SECRET = "opKKspyvd0UV87aJgAcu5ytgl9z9BUtBv9XC7hBgrwTZvIKyWM87HxoK3lG01Cov"
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from minibank import config
 
+from ..support.production import SECRET
+
 TOKEN = "metrics-token-" + "x" * 40
 
 
@@ -76,7 +78,7 @@ def test_rate_limited_answers_are_counted_by_route(app, client):
     [
         ({"MINIBANK_METRICS_ALLOW": "127.0.0.1/33"}, "MINIBANK_METRICS_ALLOW"),
         ({"MINIBANK_METRICS_ALLOW": "localhost"}, "MINIBANK_METRICS_ALLOW"),
-        ({"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": "s" * 48, "MINIBANK_METRICS_TOKEN": "short"},
+        ({"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_METRICS_TOKEN": "short"},
          "MINIBANK_METRICS_TOKEN"),
     ],
 )

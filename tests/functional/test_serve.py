@@ -15,7 +15,7 @@ from minibank.ops.serve import gunicorn_options
 from minibank.services import audit, audit_chain
 
 from ..support.factories import PASSWORD, Factory
-from ..support.production import ProductionServer, production_env, production_servers
+from ..support.production import SECRET, ProductionServer, production_env, production_servers
 from ..support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -119,7 +119,7 @@ GREEN = "minibank.ops.green_worker.GreenWorker"
     ],
 )
 def test_one_worker_class_on_both_engines_and_threads_size_the_pool(tmp_path, environ, pool):
-    environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": "s" * 48, "MINIBANK_WORKERS": "3", **environ}
+    environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_WORKERS": "3", **environ}
     settings = config.load(environ, str(tmp_path))
     options = gunicorn_options(settings, host="127.0.0.1", port=5000)
     assert (options["workers"], options["worker_class"], settings["DB_POOL_SIZE"]) == (3, GREEN, pool)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .servers import free_port
 from .waiting import wait_until
 
-SECRET = "s" * 48
+SECRET = "opKKspyvd0UV87aJgAcu5ytgl9z9BUtBv9XC7hBgrwTZvIKyWM87HxoK3lG01Cov"  # fixed, and as random as production demands
 
 
 def production_env(database_url: str, tmp_path: Path, *, redis_url: str | None = None, **settings: str) -> dict[str, str]:
