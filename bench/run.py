@@ -73,6 +73,7 @@ def bench_engine(engine: str, options, work: Path) -> dict:
         "MINIBANK_DATABASE_URL": url,
         "MINIBANK_INSTANCE_PATH": str(work / "instance"),
         "MINIBANK_RATELIMIT_ENABLED": "false",
+        "MINIBANK_PER_PROCESS_LIMITS": "true",  # no Redis, and limits off: nothing to share
         "MINIBANK_DB_POOL_SIZE": str(options.threads[engine] + 1),  # and one for the audit sealer
         "MINIBANK_TOKEN_TTL": "86400",  # one login per customer serves the whole run
     }

@@ -219,6 +219,10 @@ def serve_command(host, port, workers, threads):
     app = current_app._get_current_object()
     if workers:
         app.config["WORKERS"] = workers
+    try:
+        settings.check_shared_limits(app.config)  # --workers may ask for more processes than the settings did
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
     if threads and threads != app.config["THREADS"]:
         # The app (and its pool) was built before the options were read: resize the pool
         # to the new thread count unless MINIBANK_DB_POOL_SIZE fixes it.

@@ -49,7 +49,7 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
     production = env == "production"
     secret = _secret_key(environ.get("MINIBANK_SECRET_KEY"), production, instance_path)
     threads = _int(environ, "MINIBANK_THREADS", 1, low=1, high=MAX_THREADS)
-    return {
+    settings = {
         "ENV_NAME": env,
         "PRODUCTION": production,
         "SECRET_KEY": secret,
@@ -57,6 +57,7 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         or f"sqlite:///{Path(instance_path) / 'minibank.db'}",
         "JWT_KEYS": _jwt_keys(environ.get("MINIBANK_JWT_KEYS"), secret, production),
         "REDIS_URL": environ.get("MINIBANK_REDIS_URL") or None,
+        "PER_PROCESS_LIMITS": _bool(environ, "MINIBANK_PER_PROCESS_LIMITS", False),
         "RATELIMIT_KEY_PREFIX": environ.get("MINIBANK_REDIS_PREFIX", "minibank"),
         "CURRENCY": _currency(environ.get("MINIBANK_CURRENCY", "USD")),
         "TIMEZONE": _timezone(environ.get("MINIBANK_TIMEZONE", "UTC")),
@@ -84,6 +85,21 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
                                   sealer=_bool(environ, "MINIBANK_AUDIT_SEALER", True)),
         "GRACEFUL_TIMEOUT": _int(environ, "MINIBANK_GRACEFUL_TIMEOUT", 30, low=1, high=600),
     }
+    check_shared_limits(settings)
+    return settings
+
+
+def check_shared_limits(settings) -> None:
+    """Refuse production with several workers and no Redis: each would count rate limits and lockouts alone.
+
+    Called on the loaded settings and again by `minibank serve`, whose --workers comes later.
+    """
+    workers = settings["WORKERS"]
+    if settings["PRODUCTION"] and workers > 1 and not settings["REDIS_URL"] and not settings["PER_PROCESS_LIMITS"]:
+        raise ConfigError(
+            f"MINIBANK_REDIS_URL is unset but {workers} workers would each count rate limits and login lockouts "
+            "alone: set MINIBANK_REDIS_URL, run one worker, or accept that with MINIBANK_PER_PROCESS_LIMITS=true"
+        )
 
 
 def default_workers() -> int:

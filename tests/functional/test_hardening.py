@@ -15,6 +15,7 @@ STRONG_SECRET = "opKKspyvd0UV87aJgAcu5ytgl9z9BUtBv9XC7hBgrwTZvIKyWM87HxoK3lG01Co
 def production_client(database_url, tmp_path, monkeypatch, make_user):
     monkeypatch.setenv("MINIBANK_ENV", "production")
     monkeypatch.setenv("MINIBANK_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("MINIBANK_WORKERS", "1")  # no Redis: one process, or limits counted per process
     monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "prod-instance"))
     app = create_app({"DATABASE_URL": database_url, "RATELIMIT_ENABLED": False})
     make_user(email="prod@example.com")

@@ -119,7 +119,8 @@ GREEN = "minibank.ops.green_worker.GreenWorker"
     ],
 )
 def test_one_worker_class_on_both_engines_and_threads_size_the_pool(tmp_path, environ, pool):
-    environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_WORKERS": "3", **environ}
+    environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_WORKERS": "3",
+               "MINIBANK_PER_PROCESS_LIMITS": "true", **environ}
     settings = config.load(environ, str(tmp_path))
     options = gunicorn_options(settings, host="127.0.0.1", port=5000)
     assert (options["workers"], options["worker_class"], settings["DB_POOL_SIZE"]) == (3, GREEN, pool)

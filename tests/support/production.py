@@ -28,6 +28,9 @@ def production_env(database_url: str, tmp_path: Path, *, redis_url: str | None =
     )
     if redis_url:
         env.update(MINIBANK_REDIS_URL=redis_url, MINIBANK_REDIS_PREFIX=f"test-{uuid.uuid4().hex}")
+    else:
+        # Several workers without Redis count limits each on its own: production starts so only when told.
+        env.update(MINIBANK_PER_PROCESS_LIMITS="true")
     env.update(settings)
     return env
 

@@ -21,11 +21,18 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready when the database answers and sits at the newest migration (and Redis answers, if used)."""
+    """Ready when the database answers and sits at the newest migration (and Redis answers, if used).
+
+    In production without Redis, "limits": "per-process" tells that limits are not shared.
+    """
     checks = {"database": _database_status()}
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _redis_status(current_app.config["REDIS_URL"])
     ready = all(value == "ok" for value in checks.values())
+    if current_app.config.get("PRODUCTION") and not current_app.config.get("REDIS_URL"):
+        # Ready all the same (one worker, or MINIBANK_PER_PROCESS_LIMITS=true), but each
+        # process counts rate limits and login lockouts on its own: say so.
+        checks["limits"] = "per-process"
     return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
 
 
