@@ -6,11 +6,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from . import routing
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the whole application: settings, extensions, blueprints, errors, CLI."""
     app = Flask(__name__, instance_path=os.environ.get("MINIBANK_INSTANCE_PATH") or None)
+    routing.init_app(app)  # before any blueprint adds a rule
     app.config.update(settings.load(dict(os.environ), app.instance_path))
     if config:
         app.config.update(config)

@@ -80,7 +80,10 @@ def request_email_key() -> str:
     """Rate-limit key: the e-mail address in the form or JSON body, hashed (never in Redis in the clear)."""
     email = request.form.get("email")
     if email is None and request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the parser goes; the view refuses it with 400
+            body = None
         email = body.get("email") if isinstance(body, dict) else None
     text = email.strip().lower() if isinstance(email, str) else ""
     return "email:" + hashlib.sha256(text.encode()).hexdigest()
