@@ -42,3 +42,33 @@ def test_slash_merging_redirects_within_the_site(client, path):
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith("//") and "evil" not in location
     assert response.headers["Cache-Control"] == "no-store"
+
+
+SPOOFING = ["\u202e", "\u200b", "\u2028", "\u2029", "\ufeff", "\u2066", "\x1b", "\ue000"]
+
+
+@pytest.mark.parametrize("char", SPOOFING)
+def test_memos_and_names_refuse_invisible_characters(client, bank, char):
+    caller, payee = bank.customer(balance=1_000), bank.customer()
+    sent = client.post("/api/v1/transfers", headers=caller.headers, json={
+        "from_account": caller.account, "to_account": payee.account, "amount": "1.00", "memo": f"rent{char}gpj.exe"})
+    opened = client.post("/api/v1/accounts", headers=caller.headers, json={"name": f"Sav{char}ings"})
+    registered = client.post("/api/v1/auth/register", json={
+        "email": "spoof@example.com", "name": f"Alice{char}", "password": "a long passphrase here"})
+    for response, field in ((sent, "memo"), (opened, "name"), (registered, "name")):
+        assert response.status_code == 422, response.get_json()
+        assert response.get_json()["errors"][0]["field"] == field
+        assert f"U+{ord(char):04X}" in response.get_json()["detail"] + str(response.get_json()["errors"])
+
+
+def test_the_web_form_says_which_character(client, auth):
+    response = auth.post_form("/register", {"email": "web-spoof@example.com", "name": "Bob\u202eevil",
+                                            "password": "a long passphrase here"})
+    assert response.status_code == 422 and "U+202E" in response.get_data(as_text=True)
+
+
+def test_ordinary_text_in_any_script_is_kept(client, bank):
+    caller, payee = bank.customer(balance=1_000), bank.customer()
+    sent = client.post("/api/v1/transfers", headers=caller.headers, json={
+        "from_account": caller.account, "to_account": payee.account, "amount": "1.00", "memo": "Miete für März 💶 مرحبا"})
+    assert sent.status_code == 201

@@ -11,6 +11,7 @@ from ..domain.errors import InvalidInput, NotFound
 from ..domain.transfers import CUSTOMER, SYSTEM
 from ..models import accounts, utcnow
 from . import audit
+from ..domain.text import hidden_character
 
 CASH_ACCOUNT_NAME = "bank cash"
 ACCOUNT_NAME_MAX = 60
@@ -43,8 +44,10 @@ def check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("Give the account a name.", field="name")
     name = name.strip()
-    if len(name) > ACCOUNT_NAME_MAX or any(ch < " " for ch in name):
-        raise InvalidInput(f"Account names are at most {ACCOUNT_NAME_MAX} printable characters.", field="name")
+    if len(name) > ACCOUNT_NAME_MAX:
+        raise InvalidInput(f"Account names are at most {ACCOUNT_NAME_MAX} characters.", field="name")
+    if hidden := hidden_character(name):
+        raise InvalidInput(f"Account names may not contain invisible or control characters ({hidden}).", field="name")
     return name
 
 

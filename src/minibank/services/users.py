@@ -12,6 +12,7 @@ from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..models import users, utcnow
 from ..security.passwords import check_password_policy, hash_password
 from . import audit
+from ..domain.text import hidden_character
 
 EMAIL_MAX = 254
 NAME_MAX = 100
@@ -62,8 +63,10 @@ def check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("Enter your name.", field="name")
     name = name.strip()
-    if len(name) > NAME_MAX or any(ch < " " or ch == "\x7f" for ch in name):
-        raise InvalidInput(f"Names are at most {NAME_MAX} printable characters.", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"Names are at most {NAME_MAX} characters.", field="name")
+    if hidden := hidden_character(name):
+        raise InvalidInput(f"Names may not contain invisible or control characters ({hidden}).", field="name")
     return name
 
 

@@ -1,0 +1,16 @@
+"""Text that people read in pages and statements: no invisible or direction-changing characters."""
+
+import unicodedata
+
+# Cc control, Cf format (bidi overrides such as U+202E, zero-width U+200B, U+FEFF), Zl and Zp
+# line and paragraph separators, Cs surrogates, Co private use, Cn unassigned. Each can make
+# text read differently from what it is (a payee name that reverses, a memo that breaks a line).
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of ``text`` that does not show as itself, named for a message, or None."""
+    for ch in text:
+        if unicodedata.category(ch) in _HIDDEN:
+            return f"U+{ord(ch):04X}"
+    return None
