@@ -54,7 +54,7 @@ def test_memos_and_names_refuse_invisible_characters(client, bank, char):
         "from_account": caller.account, "to_account": payee.account, "amount": "1.00", "memo": f"rent{char}gpj.exe"})
     opened = client.post("/api/v1/accounts", headers=caller.headers, json={"name": f"Sav{char}ings"})
     registered = client.post("/api/v1/auth/register", json={
-        "email": "spoof@example.com", "name": f"Alice{char}", "password": "a long passphrase here"})
+        "email": "spoof@example.com", "name": f"Ali{char}ce", "password": "a long passphrase here"})
     for response, field in ((sent, "memo"), (opened, "name"), (registered, "name")):
         assert response.status_code == 422, response.get_json()
         assert response.get_json()["errors"][0]["field"] == field
