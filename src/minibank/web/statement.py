@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, tzinfo
 
@@ -9,16 +10,20 @@ from ..domain.money import format_amount
 from ..services.accounts import Account
 from ..services.history import HistoryItem
 
-# A cell starting with one of these is read as a formula by spreadsheet programs (OWASP CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CASH = "cash"
 COLUMNS = ["date", "transfer_id", "counterparty", "memo", "amount", "currency", "balance_after"]
 _LINES_PER_PIECE = 500
 
 
+# Where a spreadsheet may start a cell: the text's start, and after a `,` or a `;`. The file
+# separates with `,`, but a spreadsheet set for `;` (most of Europe) splits a memo `x;=1+1`
+# into cells of its own; spaces before the formula are skipped by some of them.
+_CELL_START = re.compile(r"(^|[,;])(?=[ ]*[=+\-@\t\r])")
+
+
 def safe_cell(text: str) -> str:
-    """Text a spreadsheet shows as text: a leading formula character is escaped with a quote."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """Text a spreadsheet shows as text, split at `,` or `;`: every formula start is escaped with a quote."""
+    return _CELL_START.sub(r"\1'", text)
 
 
 def counterparty(item: HistoryItem) -> str:
