@@ -30,3 +30,22 @@ def test_other_values_pass_through():
 @pytest.mark.parametrize("value, masked", [("4821093377", "******3377"), ("1234", "1234"), ("12ab567890", "12ab567890"), (None, None)])
 def test_mask_number(value, masked):
     assert mask_number(value) == masked
+
+
+import pytest  # noqa: E402
+
+from minibank.ops.redaction import redact as _redact  # noqa: E402
+
+
+@pytest.mark.parametrize("value", ["1234-5678-90", "12345678901234", "1234 5678 9012", "98765432x1", 12345678901])
+def test_malformed_account_numbers_are_masked_too(value):
+    logged = _redact(None, None, {"destination": value, "to": value})
+    assert all(str(value)[:-4] not in text for text in logged.values())
+    assert logged["to"].endswith(str(value)[-4:])
+
+
+def test_the_development_server_logs_no_raw_path(capsys):
+    from minibank.ops.serve import QuietHandler
+
+    QuietHandler.log_request(object(), 200, 10)
+    assert capsys.readouterr() == ("", "")

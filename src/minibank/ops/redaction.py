@@ -2,14 +2,13 @@
 
 from functools import lru_cache
 
-from ..domain.accounts import mask_number
-
 REDACTED = "[redacted]"
 # Substrings, so that new_password, refresh_token, set-cookie and x-csrf-token are caught too.
 _SECRET_PARTS = ("password", "token", "authorization", "cookie", "secret", "csrf")
 _ACCOUNT_KEYS = {"account", "source", "destination", "number", "from", "to", "counterparty"}
 
 
+_ACCOUNT_LIKE_DIGITS = 5
 _KEEP, _SECRET, _ACCOUNT = range(3)
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
@@ -33,8 +32,20 @@ def _clean(value, treatment: int):
     if isinstance(value, (list, tuple)):
         return [_clean(item, treatment) for item in value]
     if treatment == _ACCOUNT:
-        return mask_number(value)
+        return _mask_any(value)
     return value
+
+
+def _mask_any(value):
+    # Valid or not: a mistyped number (`1234-5678-90`, fourteen digits) is still most of a real
+    # one, so whatever stands under an account-like key keeps only its last four characters.
+    # Text with few digits (a name, "cash") is not a number and stays readable.
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value)
+    if sum(ch.isdigit() for ch in text) < _ACCOUNT_LIKE_DIGITS:
+        return value
+    return "*" * (len(text) - 4) + text[-4:]
 
 
 def redact(_logger, _method, event_dict: dict) -> dict:

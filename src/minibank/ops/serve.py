@@ -19,10 +19,13 @@ _OWNED_ENV = "MINIBANK_OWNS_METRICS_DIR"
 
 
 class QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without the version banner in the Server header."""
+    """Werkzeug's handler without the version banner, and without its access log of raw paths."""
 
     server_version = "minibank"
     sys_version = ""
+
+    def log_request(self, code="-", size="-"):
+        """Nothing: the bank's own `request` line (route, never the raw path) replaces Werkzeug's."""
 
 
 def serve(app: Flask, *, host: str, port: int) -> None:
