@@ -160,3 +160,15 @@ def test_only_a_checked_session_on_an_accepted_request_is_renewed(app, client, a
     anonymous = app.test_client()
     assert not renewed(anonymous.post("/logout")) and not renewed(anonymous.get("/"))
     assert renewed(client.get("/dashboard"))  # the session itself keeps sliding while in use
+
+
+def test_wrong_current_passwords_count_with_failed_logins(app, client, auth, make_user):
+    make_user(email="ida@example.com")
+    auth.login("ida@example.com")
+    statuses = [auth.post_form("/settings/password", {"current_password": f"wrong guess number {n}",
+                                                      "new_password": "another long passphrase"}).status_code
+                for n in range(6)]
+    assert statuses[:5] == [422] * 5 and statuses[5] == 429  # the login's lockout: 5 per 5 minutes
+    refused = auth.post_form("/settings/password", {"current_password": PASSWORD, "new_password": "another long passphrase"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0  # even the right one waits
+    assert app.extensions["minibank.login_throttle"].retry_after("ida@example.com") is not None

@@ -131,14 +131,26 @@ def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> Non
 
 
 def change_password(
-    db: Database, *, user_id: int, current_password: object, new_password: object, client_ip: str | None = None
+    db: Database, throttle: LoginThrottle, *, user_id: int, current_password: object, new_password: object,
+    client_ip: str | None = None,
 ) -> User:
-    """Replace the password after checking the current one; every existing token stops working."""
-    row = db.read(lambda conn: conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).first())
+    """Replace the password after checking the current one; every existing token stops working.
+
+    A wrong current password counts as a failed login for the user's e-mail: a stolen session
+    must not become a way to guess the password without the login's lockout.
+    """
+    row = db.read(lambda conn: conn.execute(select(users.c.password_hash, users.c.email).where(users.c.id == user_id)).first())
     if row is None:
         raise NotFound("No such user.")
+    wait = throttle.retry_after(row.email)
+    if wait is not None:
+        raise LoginThrottled(wait)
     if not isinstance(current_password, str) or not passwords.verify_password(row.password_hash, current_password):
+        throttle.failed(row.email)
+        LOGIN_FAILURES.inc()
+        _record(db, "password.change_failed", user_id, client_ip, outcome="failure")
         raise InvalidCredentials("The current password is incorrect.", field="current_password")
+    throttle.succeeded(row.email)
     new_hash = passwords.hash_password(passwords.check_password_policy(new_password, field="new_password"))
 
     def work(conn: Connection) -> None:

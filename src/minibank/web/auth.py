@@ -95,8 +95,12 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = auth.change_password(db, user_id=current_user().id, current_password=form.current_password.data,
+            user = auth.change_password(db, login_throttle(), user_id=current_user().id,
+                                        current_password=form.current_password.data,
                                         new_password=form.new_password.data, client_ip=request.remote_addr)
+        except auth.LoginThrottled as refusal:
+            form.form_errors.append(f"Too many wrong passwords. Please wait {refusal.retry_after} seconds and try again.")
+            return render_template("password.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
         except BankError as refusal:
             show_refusal(form, refusal)
         else:
