@@ -74,7 +74,8 @@ def check_transfer(
         raise AccountNotFound()
     if destination is not None and destination.id == source.id:
         raise SameAccount()
-    if destination is None:
+    if destination is None or (actor_id is not None and destination.kind != CUSTOMER):
+        # A customer can neither see nor pay the bank's own accounts: one answer for both.
         raise UnknownDestination()
     if source.status != OPEN:
         raise AccountClosed("The source account is closed.", field="from")

@@ -117,7 +117,10 @@ _SQLITE_WRITES = (
 
 # PostgreSQL: the whole move in one call when the rule plainly allows it (migration 0004).
 _QUICK_MOVE = driver_sql(
-    "SELECT * FROM minibank_quick_move(:kind, :a, :b, :amount, :memo, :initiator, :rule_actor, :key, :hash, "
+    # A customer's destination must be a customer account: any other is passed as NULL, which
+    # the function finds missing, and the ordinary path refuses it.
+    "SELECT * FROM minibank_quick_move(:kind, :a, CASE WHEN CAST(:rule_actor AS bigint) IS NULL OR EXISTS ("
+    "SELECT 1 FROM accounts g WHERE g.number = :b AND g.kind = 'customer') THEN CAST(:b AS text) END, :amount, :memo, :initiator, :rule_actor, :key, :hash, "
     ":now, :client_ip, :hour, :since, :per_transfer, :daily, :check_session, :jti, :token_version)"
 )["postgresql"]
 
@@ -147,7 +150,7 @@ _SQLITE_QUICK_MOVE_SETUP = (
         OR NOT EXISTS (
             SELECT 1 FROM accounts s, accounts d
             WHERE s.number = NEW.source AND d.number = NEW.destination
-            AND (NEW.rule_actor IS NULL OR s.owner_id = NEW.rule_actor)
+            AND (NEW.rule_actor IS NULL OR (s.owner_id = NEW.rule_actor AND d.kind = 'customer'))
             AND s.id <> d.id AND s.status = 'open' AND d.status = 'open' AND s.currency = d.currency
             AND (NEW.rule_actor IS NULL OR (NEW.amount <= COALESCE(NEW.per_transfer, {MAX_MINOR}) AND (
                 NEW.daily IS NULL OR NEW.amount <= NEW.daily - (SELECT COALESCE(SUM(o.total), 0)
