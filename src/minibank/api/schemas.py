@@ -137,7 +137,7 @@ class HistoryItemOut(Out):
     kind: Literal["transfer", "deposit", "withdrawal"]
     amount: SignedAmountText
     balance_after: SignedAmountText
-    counterparty: str
+    counterparty: str | None = Field(description="The other customer account; null for cash (kind deposit or withdrawal)")
     memo: str
     created_at: datetime
 

@@ -20,7 +20,8 @@ DEFAULT_PAGE = 20
 # "id below (or above) the last one seen" never skips or repeats a row between pages.
 def _entries_query(where_and_order: str):
     return text(
-        "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, c.number AS counterparty "
+        "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, "
+        "CASE WHEN c.kind = 'customer' THEN c.number END AS counterparty "
         "FROM entries e JOIN transfers t ON t.id = e.transfer_id "
         "JOIN accounts c ON c.id = CASE WHEN t.source_id = e.account_id THEN t.destination_id ELSE t.source_id END "
         "WHERE e.account_id = :account AND e.created_at >= :since AND e.created_at < :until AND " + where_and_order
@@ -48,7 +49,7 @@ class HistoryItem:
     created_at: datetime
     memo: str
     kind: str
-    counterparty: str
+    counterparty: str | None  # None: the bank's cash (a deposit or withdrawal); see ``kind``
 
 
 @dataclass(frozen=True, slots=True)
