@@ -33,6 +33,12 @@ class InvalidInput(BankError):
     code = "validation_error"
 
 
+class InvisibleCharacters(InvalidInput):
+    """The text holds a character that does not show as itself (control, format, separator...)."""
+
+    code = "invisible_characters"
+
+
 class InvalidCursor(InvalidInput):
     """The cursor is not one the bank issued (or it has expired): start again from the first page."""
 

@@ -13,6 +13,7 @@ from .errors import (
     UnknownDestination,
 )
 from .money import MAX_MINOR, format_amount
+from .errors import InvisibleCharacters
 from .text import hidden_character
 
 MEMO_MAX_LENGTH = 140
@@ -52,7 +53,7 @@ def check_memo(memo: object) -> str:
     if len(memo) > MEMO_MAX_LENGTH:
         raise InvalidInput(f"The memo may be at most {MEMO_MAX_LENGTH} characters.", field="memo")
     if hidden := hidden_character(memo):
-        raise InvalidInput(f"The memo may not contain invisible or control characters ({hidden}).", field="memo")
+        raise InvisibleCharacters(f"The memo may not contain invisible or control characters ({hidden}).", field="memo")
     return memo
 
 

@@ -11,6 +11,7 @@ from ..domain.errors import InvalidInput, NotFound
 from ..domain.transfers import CUSTOMER, SYSTEM
 from ..models import accounts, utcnow
 from . import audit
+from ..domain.errors import InvisibleCharacters
 from ..domain.text import hidden_character
 
 CASH_ACCOUNT_NAME = "bank cash"
@@ -47,7 +48,7 @@ def check_name(name: object) -> str:
     if len(name) > ACCOUNT_NAME_MAX:
         raise InvalidInput(f"Account names are at most {ACCOUNT_NAME_MAX} characters.", field="name")
     if hidden := hidden_character(name):
-        raise InvalidInput(f"Account names may not contain invisible or control characters ({hidden}).", field="name")
+        raise InvisibleCharacters(f"Account names may not contain invisible or control characters ({hidden}).", field="name")
     return name
 
 

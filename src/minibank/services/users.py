@@ -12,6 +12,7 @@ from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..models import users, utcnow
 from ..security.passwords import check_password_policy, hash_password
 from . import audit
+from ..domain.errors import InvisibleCharacters
 from ..domain.text import hidden_character
 
 EMAIL_MAX = 254
@@ -66,7 +67,7 @@ def check_name(name: object) -> str:
     if len(name) > NAME_MAX:
         raise InvalidInput(f"Names are at most {NAME_MAX} characters.", field="name")
     if hidden := hidden_character(name):
-        raise InvalidInput(f"Names may not contain invisible or control characters ({hidden}).", field="name")
+        raise InvisibleCharacters(f"Names may not contain invisible or control characters ({hidden}).", field="name")
     return name
 
 

@@ -18,7 +18,7 @@ _LINES_PER_PIECE = 500
 # Where a spreadsheet may start a cell: the text's start, and after a `,` or a `;`. The file
 # separates with `,`, but a spreadsheet set for `;` (most of Europe) splits a memo `x;=1+1`
 # into cells of its own; spaces before the formula are skipped by some of them.
-_CELL_START = re.compile(r"(^|[,;])(?=[ ]*[=+\-@\t\r])")
+_CELL_START = re.compile(r"(^|[,;\r\n])(?=[ ]*[=+\-@\t\r])")
 
 
 def safe_cell(text: str) -> str:
