@@ -208,11 +208,9 @@ def _options():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--history", default="10000,1000000", help="entries on the measured history accounts")
-    # Measured best on 2 cores: more processes only add contention for the same CPU. Each
-    # worker takes at most 4 connections per thread, so 2 x 4 holds all 32 clients at once
-    # (3 x 2 holds 24: the rest wait in the listen queue, seconds at times). On SQLite the
-    # workers run greenlets, at most 4 x threads connections each: a request mostly waits for
-    # the writer process, and more of them at once keep more moves in each of its batches.
+    # Measured best on 2 cores: more processes only add contention for the same CPU. Workers
+    # serve greenlets on both engines; --threads sizes each worker's database pool (on SQLite,
+    # more requests at once keep more moves in each of the writer process's batches).
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", default="postgresql:4,sqlite:6",
                         help="threads per worker: one number, or engine:number pairs")

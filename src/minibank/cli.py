@@ -210,8 +210,8 @@ def stats_command():
 @click.option("--workers", default=None, type=click.IntRange(1, settings.MAX_WORKERS),
               help="gunicorn worker processes (production); default MINIBANK_WORKERS, else 2 per core + 1.")
 @click.option("--threads", default=None, type=click.IntRange(1, settings.MAX_THREADS),
-              help="Request threads per worker (production; on SQLite, greenlets: 4 connections per thread); "
-                   "default MINIBANK_THREADS, else 1.")
+              help="Database work each worker does at once, its pool's request connections (production; "
+                   "requests are greenlets); default MINIBANK_THREADS, else 1.")
 def serve_command(host, port, workers, threads):
     """Serve the bank: gunicorn in production, Flask's server in development."""
     from .ops.serve import serve
