@@ -33,7 +33,11 @@ _MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 MAX_WORKERS = 64
 MAX_THREADS = 64
 DEVELOPMENT_POOL_SIZE = 5
+# Failed logins: per (e-mail, address); per address across e-mails; per e-mail across addresses
+# (this last one holds back only addresses that have failed for the e-mail: see security/throttle.py).
 DEFAULT_LOCKOUT = "5 per 5 minutes; 10 per hour; 20 per day"
+DEFAULT_LOCKOUT_ADDRESS = "20 per 5 minutes; 60 per hour; 100 per day"
+DEFAULT_LOCKOUT_EMAIL = "10 per 15 minutes; 20 per hour; 50 per day"
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -68,6 +72,8 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "RATELIMIT_LOGIN": _limit(environ, "MINIBANK_RATELIMIT_LOGIN", "5 per minute"),
         "RATELIMIT_TRANSFER": _limit(environ, "MINIBANK_RATELIMIT_TRANSFER", "60 per minute"),
         "LOGIN_LOCKOUT": _limit(environ, "MINIBANK_LOGIN_LOCKOUT", DEFAULT_LOCKOUT),
+        "LOGIN_LOCKOUT_ADDRESS": _limit(environ, "MINIBANK_LOGIN_LOCKOUT_ADDRESS", DEFAULT_LOCKOUT_ADDRESS),
+        "LOGIN_LOCKOUT_EMAIL": _limit(environ, "MINIBANK_LOGIN_LOCKOUT_EMAIL", DEFAULT_LOCKOUT_EMAIL),
         "TOKEN_TTL": _int(environ, "MINIBANK_TOKEN_TTL", 900, low=30, high=86400),
         "SESSION_MAX_AGE": _int(environ, "MINIBANK_SESSION_MAX_AGE", 12 * 3600, low=60, high=7 * 86400),
         "MAX_CONTENT_LENGTH": _int(environ, "MINIBANK_MAX_BODY_BYTES", 64 * 1024, low=1024, high=10 * 2**20),

@@ -62,7 +62,8 @@ def init_app(app: Flask) -> None:
     # MINIBANK_RATELIMIT_ENABLED=false, in the same storage (memory or Redis).
     storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     app.extensions["minibank.login_throttle"] = LoginThrottle(
-        storage, app.config["LOGIN_LOCKOUT"], namespace=app.config["RATELIMIT_KEY_PREFIX"]
+        storage, app.config["LOGIN_LOCKOUT"], address_tiers=app.config["LOGIN_LOCKOUT_ADDRESS"],
+        email_tiers=app.config["LOGIN_LOCKOUT_EMAIL"], namespace=app.config["RATELIMIT_KEY_PREFIX"],
     )
 
 
@@ -77,7 +78,12 @@ def login_limit() -> str:
 
 
 def request_email_key() -> str:
-    """Rate-limit key: the e-mail address in the form or JSON body, hashed (never in Redis in the clear)."""
+    """Rate-limit key: the e-mail address in the form or JSON body with the caller's address, hashed
+    (never in Redis in the clear).
+
+    Per pair, not per e-mail alone: a request limit per e-mail across addresses would let anyone
+    keep an owner's login answering 429 by posting a few requests a minute from elsewhere.
+    """
     email = request.form.get("email")
     if email is None and request.is_json:
         try:
@@ -86,7 +92,7 @@ def request_email_key() -> str:
             body = None
         email = body.get("email") if isinstance(body, dict) else None
     text = email.strip().lower() if isinstance(email, str) else ""
-    return "email:" + hashlib.sha256(text.encode()).hexdigest()
+    return "email:" + hashlib.sha256(f"{text}\0{client_address()}".encode()).hexdigest()
 
 
 def _is_get() -> bool:
@@ -95,7 +101,7 @@ def _is_get() -> bool:
 
 def login_limits(scope: str):
     """Decorate a login or registration view, web or API: one counter per address and one per
-    e-mail, shared by both front doors."""
+    (e-mail, address), shared by both front doors."""
     by_address = limiter.shared_limit(login_limit, scope=scope, exempt_when=_is_get)
     by_email = limiter.shared_limit(login_limit, scope=f"{scope}-email", key_func=request_email_key, exempt_when=_is_get)
     return lambda view: by_address(by_email(view))

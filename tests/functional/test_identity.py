@@ -171,4 +171,6 @@ def test_wrong_current_passwords_count_with_failed_logins(app, client, auth, mak
     assert statuses[:5] == [422] * 5 and statuses[5] == 429  # the login's lockout: 5 per 5 minutes
     refused = auth.post_form("/settings/password", {"current_password": PASSWORD, "new_password": "another long passphrase"})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0  # even the right one waits
-    assert app.extensions["minibank.login_throttle"].retry_after("ida@example.com") is not None
+    throttle = app.extensions["minibank.login_throttle"]
+    assert throttle.retry_after("ida@example.com", "127.0.0.1") is not None  # the login's count, from this address
+    assert throttle.retry_after("ida@example.com", "10.0.0.2") is None  # and only this one

@@ -46,7 +46,8 @@ def authenticate(
 ) -> User:
     """Return the user for a correct e-mail and password; otherwise one indistinguishable refusal."""
     email_text = email.strip().lower() if isinstance(email, str) else ""
-    wait = throttle.retry_after(email_text)
+    # Checked before the e-mail is looked up: an unknown address is throttled like a known one.
+    wait = throttle.retry_after(email_text, client_ip)
     if wait is not None:
         raise LoginThrottled(wait)
     row = _find_credentials(db, email_text)
@@ -54,14 +55,14 @@ def authenticate(
         row.password_hash if row else _dummy_hash(), password
     )
     if row is None or not password_ok or row.status != "active":
-        throttle.failed(email_text)
+        throttle.failed(email_text, client_ip)
         LOGIN_FAILURES.inc()
         user_id = row.id if row else None
         _record(db, "login.failed", user_id, client_ip, outcome="failure")
-        if throttle.retry_after(email_text) is not None:
+        if throttle.retry_after(email_text, client_ip) is not None:
             _record(db, "login.lockout", user_id, client_ip, outcome="locked")
         raise InvalidCredentials()
-    throttle.succeeded(email_text)
+    throttle.succeeded(email_text, client_ip)
     if passwords.needs_rehash(row.password_hash):
         _set_password_hash(db, row.id, passwords.hash_password(password))
     _record(db, "login.succeeded", row.id, client_ip)
@@ -142,15 +143,17 @@ def change_password(
     row = db.read(lambda conn: conn.execute(select(users.c.password_hash, users.c.email).where(users.c.id == user_id)).first())
     if row is None:
         raise NotFound("No such user.")
-    wait = throttle.retry_after(row.email)
+    wait = throttle.retry_after(row.email, client_ip)
     if wait is not None:
         raise LoginThrottled(wait)
     if not isinstance(current_password, str) or not passwords.verify_password(row.password_hash, current_password):
-        throttle.failed(row.email)
+        throttle.failed(row.email, client_ip)
         LOGIN_FAILURES.inc()
         _record(db, "password.change_failed", user_id, client_ip, outcome="failure")
+        if throttle.retry_after(row.email, client_ip) is not None:
+            _record(db, "login.lockout", user_id, client_ip, outcome="locked")
         raise InvalidCredentials("The current password is incorrect.", field="current_password")
-    throttle.succeeded(row.email)
+    throttle.succeeded(row.email, client_ip)
     new_hash = passwords.hash_password(passwords.check_password_policy(new_password, field="new_password"))
 
     def work(conn: Connection) -> None:
