@@ -18,7 +18,7 @@ def test_deposit_and_withdrawal(client, db, bank):
     body = paid_in.get_json()
     assert body["kind"] == "deposit" and body["to_account"] == carol.account and body["amount"] == "50.00"
     paid_out = cash(client, teller, "withdrawals", carol.account, "20.00")
-    assert paid_out.status_code == 201 and paid_out.get_json()["from_account"] == carol.account
+    assert paid_out.status_code == 201 and paid_out.get_json()["from_account"] == carol.account and paid_out.get_json()["to_account"] is None
     account = client.get(f"{API}/accounts/{carol.account}", headers=carol.headers).get_json()
     assert account["balance"] == "30.00"
     refused = cash(client, teller, "withdrawals", carol.account, "30.01")

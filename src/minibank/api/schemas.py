@@ -171,8 +171,8 @@ class TransferOut(Out):
 
     id: int
     kind: Literal["transfer", "deposit", "withdrawal"]
-    from_account: str
-    to_account: str
+    from_account: str | None = Field(description="The account debited; null for cash in (kind deposit)")
+    to_account: str | None = Field(description="The account credited; null for cash out (kind withdrawal)")
     amount: SignedAmountText
     currency: str
     memo: str

@@ -19,8 +19,12 @@ def account_out(account) -> dict:
 
 
 def transfer_out(record) -> dict:
-    """A committed transfer as the API shows it."""
-    return _shape(TransferOut, record, amounts=("amount",), renamed={"from_account": "source", "to_account": "destination"})
+    """A committed transfer as the API shows it: the bank's cash account is never named."""
+    shaped = _shape(TransferOut, record, amounts=("amount",), renamed={"from_account": "source", "to_account": "destination"})
+    cash_side = {"deposit": "from_account", "withdrawal": "to_account"}.get(record.kind)
+    if cash_side:
+        shaped[cash_side] = None
+    return shaped
 
 
 def history_item_out(item) -> dict:
