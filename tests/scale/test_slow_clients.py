@@ -46,7 +46,14 @@ class Trickle:
                 except OSError:
                     self._close(i)
                     self.renewed += 1
+                    self._reopen(i)  # at once, as an attacker would: the count held stays near ``count``
             self.stop.wait(1)
+
+    def _reopen(self, i: int) -> None:
+        try:
+            self.sockets[i] = self._open()
+        except OSError:
+            self.sockets[i] = None  # the next pass tries again
 
     def _close(self, i: int) -> None:
         if self.sockets[i] is not None:
