@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, text
 from minibank.db import Database
 from minibank.models import UTCDateTime
 from minibank.services import accounts, transfers, users
-from minibank.services.ledger_store import start_of_hour
+from minibank.domain.moves import start_of_hour
 
 PASSWORD = "benchmark passphrase"
 FUNDING = 10**11  # a billion in cents: no benchmark transfer is refused for funds

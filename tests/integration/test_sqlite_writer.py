@@ -1,4 +1,4 @@
-"""SQLite's writer process: moves go through it, refusals come back to the service, and it never has to be there."""
+"""SQLite's writer process: every move (allowed, refused, replayed) goes through the engine it runs, and it never has to be there."""
 
 import os
 import socket
@@ -11,7 +11,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from minibank.domain import errors
-from minibank.ops.sqlite_writer import WriterClient, WriterProcess, WriterUnavailable
+from minibank.domain.moves import Move
+from minibank.ops.sqlite_writer import WriterProcess
+from minibank.store.writer_client import WriterClient, WriterUnavailable
 from minibank.services import accounts as account_service
 from minibank.services import transfers as transfer_service
 
@@ -29,18 +31,21 @@ def writer(db):
     """A running writer process for the test's bank, the bank's Database using it, and the rows it sent back."""
     process = WriterProcess(db.sqlite_path)
     client = WriterClient(process.socket_path)
-    rows, send_to_writer = [], client.run
+    outcomes, send_to_writer = [], client.run
 
-    def run(params):
-        rows.append(send_to_writer(params))
-        return rows[-1]
+    def run(move):
+        outcomes.append(send_to_writer(move))
+        return outcomes[-1]
 
-    db.writer = client
-    client.run, client.rows = run, rows  # the same client, its answers recorded
+    db.ledger.writer = client
+    client.run, client.outcomes = run, outcomes  # the same client, its answers recorded
     yield client
-    db.writer = None
+    db.ledger.writer = None
     client.close()
     process.stop()
+
+
+MOVE = Move(kind="transfer", actor_id=1, source="1234567889", destination="1234567889", amount=1)
 
 
 def send(db, actor, source, destination, amount, **kwargs):
@@ -53,7 +58,7 @@ def balance(db, account):
     return account_service.get_by_number(db, number=account.number, owner_id=None).balance
 
 
-def test_a_move_goes_through_the_writer_and_a_refusal_is_worded_by_the_service(db, writer, make_user, make_account):
+def test_moves_refusals_and_replays_all_go_through_the_writer(db, writer, make_user, make_account):
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
 
@@ -63,7 +68,9 @@ def test_a_move_goes_through_the_writer_and_a_refusal_is_worded_by_the_service(d
         send(db, alice, source, destination, 7_501)
 
     assert replayed.replayed and replayed.transfer.id == moved.transfer.id
-    assert writer.rows[-3][0] == moved.transfer.id and writer.rows[-2:] == [None, None]
+    first, again, refused = writer.outcomes[-3:]
+    assert first == (moved.transfer, False) and again == (moved.transfer, True)
+    assert isinstance(refused, errors.InsufficientFunds)
     assert balance(db, source) == 7_500 and balance(db, destination) == 2_500
     assert_ledger_clean(db)
 
@@ -81,22 +88,22 @@ def test_concurrent_moves_share_the_writer_and_lose_nothing(db, writer, make_use
         results = list(pool.map(pay, range(200)))
 
     assert len({result.transfer.id for result in results}) == 200
-    assert {row[0] for row in writer.rows if row} >= {result.transfer.id for result in results}
+    assert {outcome[0].id for outcome in writer.outcomes} >= {result.transfer.id for result in results}
     assert sum(balance(db, account) for account in owned) == 4_000_000
     assert_ledger_clean(db)
 
 
-def test_without_a_writer_the_service_writes_the_move_itself(db, make_user, make_account, tmp_path):
+def test_without_a_writer_the_worker_runs_the_engine_itself(db, make_user, make_account, tmp_path):
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
-    db.writer = WriterClient(str(tmp_path / "nobody-listens.sock"))
+    db.ledger.writer = WriterClient(str(tmp_path / "nobody-listens.sock"))
     try:
         with pytest.raises(WriterUnavailable):
-            db.writer.run({})
+            db.ledger.writer.run(MOVE)
         send(db, alice, source, destination, 1_000)
     finally:
-        db.writer.close()
-        db.writer = None
+        db.ledger.writer.close()
+        db.ledger.writer = None
     assert balance(db, destination) == 1_000
 
 
@@ -114,7 +121,7 @@ def test_a_writer_that_goes_away_mid_request_leaves_the_outcome_unknown(tmp_path
     threading.Thread(target=take_the_request_and_die, daemon=True).start()
     client = WriterClient(path)
     with pytest.raises(errors.OutcomeUnknown):
-        client.run({"kind": "transfer"})
+        client.run(MOVE)
     client.close()
     listener.close()
 
@@ -131,25 +138,25 @@ def test_the_writer_ends_when_its_parent_is_gone(db, tmp_path):
 def test_a_missing_writer_is_logged_once_not_once_per_move(db, make_user, make_account, tmp_path):
     alice = make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account()
-    db.writer = WriterClient(str(tmp_path / "nobody-listens.sock"))
+    db.ledger.writer = WriterClient(str(tmp_path / "nobody-listens.sock"))
     try:
         with capture_logs() as events:
             for _ in range(3):
                 send(db, alice, source, destination, 100)
     finally:
-        db.writer.close()
-        db.writer = None
+        db.ledger.writer.close()
+        db.ledger.writer = None
     assert [event["event"] for event in events].count("sqlite_writer.unavailable") == 1
     assert balance(db, destination) == 300
 
 
-@pytest.mark.parametrize("garbage", [b"{not json\n", b'["transfer", "0000000000"]\n'])
+@pytest.mark.parametrize("garbage", [b"{not json\n", b'["transfer", "0000000000"]\n', b'{"kind": "transfer"}\n'])
 def test_a_garbled_request_hangs_up_on_its_sender_and_the_writer_goes_on(
     db, writer, make_user, make_account, garbage
 ):
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
-    sent_before = len(writer.rows)
+    sent_before = len(writer.outcomes)
     garbled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     garbled.connect(writer.socket_path)
     garbled.sendall(garbage)
@@ -159,5 +166,5 @@ def test_a_garbled_request_hangs_up_on_its_sender_and_the_writer_goes_on(
 
     moved = send(db, alice, source, destination, 1_000)
     # Through the writer, which is still there.
-    assert writer.rows[sent_before:] == [[moved.transfer.id, moved.transfer.currency, alice.id, bob.id]]
+    assert writer.outcomes[sent_before:] == [(moved.transfer, False)]
     assert balance(db, destination) == 1_000

@@ -145,3 +145,11 @@ class Busy(BankError):
     code = "busy"
     status = 503
     retry_after = 1
+
+
+class LedgerUnavailable(BankError):
+    """The ledger could not record the move (a full disk, a broken constraint); nothing was moved."""
+
+    code = "ledger_unavailable"
+    status = 503
+    retry_after = 5

@@ -4,7 +4,7 @@ Under gunicorn, PROMETHEUS_MULTIPROC_DIR must be set before this module is first
 imported: prometheus_client chooses per-process files or memory at import time.
 """
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 TRANSFERS = Counter("minibank_transfers_total", "Transfers by kind and outcome", ["kind", "outcome"])
 TRANSFERRED = Counter(
@@ -20,3 +20,7 @@ REQUEST_SECONDS = Histogram(
 )
 LOGIN_FAILURES = Counter("minibank_login_failures_total", "Failed logins (wrong credential, unknown user, disabled)")
 RATE_LIMITED = Counter("minibank_rate_limited_total", "Requests refused with 429 by a rate limit", ["route"])
+LEDGER_IN_FLIGHT = Gauge("minibank_ledger_moves_in_flight", "Moves submitted to the ledger engine and not yet answered",
+                         multiprocess_mode="livesum")
+LEDGER_BATCH_SIZE = Histogram("minibank_ledger_batch_moves", "Moves per ledger batch",
+                              buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))

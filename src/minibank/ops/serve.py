@@ -10,8 +10,9 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
+from ..store.writer_client import WriterClient
+from .sqlite_writer import WriterProcess
 from .sealer import start_sealer
-from .sqlite_writer import WriterClient, WriterProcess
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Set by serve() when it made the metrics directory itself, so that it removes it at exit.
@@ -85,7 +86,7 @@ def _worker_started(app: Flask) -> None:
     # Made again here, after a gevent worker has patched `threading`: a lock made before
     # would block the whole process, not one greenlet, and with it the holder.
     database.renew_locks()
-    if database.writer is None:  # SQLite's writer process seals for every worker
+    if database.ledger.writer is None:  # SQLite's writer process seals for every worker
         start_sealer(app)
 
 
@@ -128,7 +129,7 @@ def _gunicorn(app: Flask, options: dict):
         if path:
             # Before the workers fork: each inherits the client and dials on first use.
             writer.append(WriterProcess(path))
-            database.writer = WriterClient(writer[0].socket_path)
+            database.ledger.writer = WriterClient(writer[0].socket_path)
 
     def on_exit(arbiter) -> None:
         for process in writer:

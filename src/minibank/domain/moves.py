@@ -1,0 +1,186 @@
+"""A batch of moves decided one after another by the transfer rule, against facts read under lock.
+
+Pure: no database here. The ledger engine (store/ledger.py) reads the facts, calls
+``decide``, and writes what it accepted; so the rule in ``transfers.check_transfer`` is the
+one judge of every movement, on every engine.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from .errors import BankError, IdempotencyKeyReused, Unauthenticated
+from . import transfers as rule
+from .transfers import AccountState, Limits
+
+TRANSFER = "transfer"
+DEPOSIT = "deposit"
+WITHDRAWAL = "withdrawal"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """The token a customer's move was sent with, to be checked under the customer's lock."""
+
+    jti: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One requested movement of money, as checked input (or already refused as malformed)."""
+
+    kind: str
+    actor_id: int | None  # who is acting: the customer, or the teller (None: the bank itself)
+    source: str
+    destination: str
+    amount: int
+    memo: str = ""
+    key: str | None = None
+    request_hash: str | None = None
+    client_ip: str | None = None
+    limits: Limits = Limits()
+    session: Session | None = None
+    refused: BankError | None = None  # malformed before the rule: only its refusal is recorded
+
+    @property
+    def customer(self) -> int | None:
+        """The customer whose rules apply (ownership, limits): the actor of a transfer, else None."""
+        return self.actor_id if self.kind == TRANSFER else None
+
+    @property
+    def account(self) -> str:
+        """The customer's side of the move: the account a refusal is recorded against."""
+        return self.destination if self.kind == DEPOSIT else self.source
+
+    @property
+    def other(self) -> str:
+        """The other side of the move."""
+        return self.source if self.kind == DEPOSIT else self.destination
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRecord:
+    """A committed transfer as callers see it."""
+
+    id: int
+    kind: str
+    source: str
+    destination: str
+    amount: int
+    currency: str
+    memo: str
+    created_at: datetime
+    initiator_id: int | None
+    source_owner: int | None
+    destination_owner: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """What a customer's session check needs, read under the customer's lock."""
+
+    status: str
+    token_version: int
+
+
+@dataclass
+class Facts:
+    """Everything a batch's rule needs, read under lock in one go."""
+
+    accounts: dict[str, AccountState]
+    users: dict[int, UserState] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+    sent_last_24h: dict[int, int] = field(default_factory=dict)
+    stored: dict[tuple[int | None, str], tuple[str, TransferRecord]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A move the rule allows: both accounts as they were just before it."""
+
+    move: Move
+    source: AccountState
+    destination: AccountState
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """A retry of a committed move: its stored result."""
+
+    move: Move
+    record: TransferRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A move the rule (or the input check) refuses."""
+
+    move: Move
+    error: BankError
+
+
+Decision = Accepted | Replayed | Refused
+
+
+def start_of_hour(moment: datetime) -> datetime:
+    """The hour bucket a moment falls in (customers' outgoing money is summed per hour)."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def daily_window_start(now: datetime) -> datetime:
+    """The oldest hour bucket that counts toward the rolling 24-hour limit: a transfer counts 24 to 25 hours."""
+    return start_of_hour(now - timedelta(hours=24))
+
+
+def decide(moves: list[Move], facts: Facts) -> list[Decision]:
+    """Each move in order, judged by the rule against the facts as the moves before it left them."""
+    accounts = dict(facts.accounts)
+    sent = dict(facts.sent_last_24h)
+    keys_in_batch: dict[tuple[int | None, str], Move] = {}
+    decisions: list[Decision] = []
+    for move in moves:
+        decision = _decide_one(move, facts, accounts, sent, keys_in_batch)
+        if isinstance(decision, Accepted):
+            accounts[move.source] = replace(decision.source, balance=decision.source.balance - move.amount)
+            accounts[move.destination] = replace(decision.destination, balance=decision.destination.balance + move.amount)
+            if move.customer is not None:
+                sent[move.customer] = sent.get(move.customer, 0) + move.amount
+            if move.key is not None:
+                keys_in_batch[(move.actor_id, move.key)] = move
+        decisions.append(decision)
+    return decisions
+
+
+def _decide_one(move: Move, facts: Facts, accounts, sent, keys_in_batch) -> Decision:
+    if move.refused is not None:
+        return Refused(move, move.refused)
+    try:
+        if move.session is not None:
+            user = facts.users.get(move.actor_id)
+            if (user is None or user.status != "active" or user.token_version != move.session.version
+                    or move.session.jti in facts.revoked):
+                raise Unauthenticated()
+        if move.key is not None:
+            stored = facts.stored.get((move.actor_id, move.key))
+            if stored is not None:
+                request_hash, record = stored
+                if request_hash != move.request_hash:
+                    raise IdempotencyKeyReused()
+                return Replayed(move, record)
+            if (move.actor_id, move.key) in keys_in_batch:
+                # Its twin in this batch is not written yet: the engine answers it with the twin's result.
+                if keys_in_batch[(move.actor_id, move.key)].request_hash != move.request_hash:
+                    raise IdempotencyKeyReused()
+                return Replayed(move, None)
+        source, destination = accounts.get(move.source), accounts.get(move.destination)
+        rule.check_transfer(  # looked up on each call: the rule is this one function
+            actor_id=move.customer,
+            source=source,
+            destination=destination,
+            amount=move.amount,
+            limits=move.limits,
+            sent_last_24h=sent.get(move.customer, 0),
+        )
+    except BankError as error:
+        return Refused(move, error)
+    return Accepted(move, source, destination)

@@ -1,0 +1,92 @@
+"""PostgreSQL: a batch's facts in one locking statement, and its writes in one more."""
+
+from datetime import datetime
+
+from ..domain.moves import Facts
+from .ledger_rows import BatchRows, FactRows, facts_from
+
+# The customers first, then the accounts, each lowest id first: every batch takes its locks in
+# the same order, so two batches never wait for each other in a circle. Each customer's lock
+# serialises their transfers (the rolling daily limit) and holds their session still while it
+# is checked; everything after it is read once the locks are held.
+_READ = """
+WITH u AS (SELECT id, status, token_version FROM users WHERE id = ANY(%(users)s) ORDER BY id FOR UPDATE),
+a AS (SELECT id, number, owner_id, currency, status, kind, balance FROM accounts
+      WHERE number = ANY(%(numbers)s) ORDER BY id FOR UPDATE)
+SELECT
+  (SELECT COALESCE(json_agg(json_build_array(id, status, token_version)), '[]') FROM u),
+  (SELECT COALESCE(json_agg(json_build_array(id, number, owner_id, currency, status, kind, balance)), '[]') FROM a),
+  (SELECT COALESCE(json_agg(jti), '[]') FROM revoked_tokens WHERE jti = ANY(%(jtis)s)),
+  (SELECT COALESCE(json_agg(json_build_array(user_id, total)), '[]') FROM (
+      SELECT user_id, SUM(total) AS total FROM outgoing_totals
+      WHERE user_id = ANY(%(users)s) AND hour >= %(since)s GROUP BY user_id) o),
+  (SELECT COALESCE(json_agg(json_build_array(t.initiator_id, t.idempotency_key, t.request_hash, t.id, t.kind,
+      s.number, d.number, t.amount, t.currency, t.memo, t.created_at, s.owner_id, d.owner_id)), '[]')
+   FROM unnest(%(key_actors)s::bigint[], %(keys)s::text[]) AS k(actor, key)
+   JOIN transfers t ON t.idempotency_key = k.key AND t.initiator_id IS NOT DISTINCT FROM k.actor
+   JOIN accounts s ON s.id = t.source_id JOIN accounts d ON d.id = t.destination_id),
+  (SELECT COALESCE(array_agg(nextval(pg_get_serial_sequence('transfers', 'id'))), '{}') FROM generate_series(1, %(ids)s))
+"""
+
+# Every accepted move's transfer, both entries, its audit row and the customer's hourly total;
+# the balances by their summed change; the refusals' audit rows. The transfers' ids were drawn
+# by the read (one per move: those of refused moves are left unused, as a rollback would), so
+# nothing needs to come back and the statement goes out with the COMMIT in one round trip.
+# Entries are numbered in the moves' order, as each account's running balance is read in entry order.
+_WRITE = """
+WITH m AS (
+  SELECT * FROM unnest(%(kind)s::text[], %(source)s::bigint[], %(destination)s::bigint[], %(amount)s::bigint[],
+      %(currency)s::text[], %(memo)s::text[], %(actor)s::bigint[], %(key)s::text[], %(hash)s::text[],
+      %(client_ip)s::text[], %(source_after)s::bigint[], %(destination_after)s::bigint[], %(details)s::text[],
+      %(customer)s::bigint[], %(ids)s::bigint[])
+    WITH ORDINALITY AS m(kind, source, destination, amount, currency, memo, actor, key, hash, client_ip,
+      source_after, destination_after, details, customer, id, ord)),
+ids AS (SELECT ord, id FROM m),
+t AS (
+  INSERT INTO transfers (id, kind, source_id, destination_id, amount, currency, memo, initiator_id,
+      idempotency_key, request_hash, created_at)
+  SELECT ids.id, m.kind, m.source, m.destination, m.amount, m.currency, m.memo, m.actor, m.key, m.hash, %(now)s
+  FROM m JOIN ids USING (ord)),
+b AS (
+  UPDATE accounts SET balance = accounts.balance + c.delta
+  FROM unnest(%(changed)s::bigint[], %(delta)s::bigint[]) AS c(id, delta) WHERE accounts.id = c.id),
+e AS (
+  INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at)
+  SELECT ids.id, side.account, side.amount, side.after, %(now)s FROM m JOIN ids USING (ord)
+  CROSS JOIN LATERAL (VALUES (1, m.source, -m.amount, m.source_after), (2, m.destination, m.amount, m.destination_after))
+    AS side(n, account, amount, after)
+  ORDER BY ord, side.n),
+au AS (
+  INSERT INTO audit_events (created_at, actor_id, client_ip, event, object, outcome, details)
+  SELECT %(now)s, m.actor, m.client_ip, m.kind, 'transfer:' || ids.id, 'success', m.details FROM m JOIN ids USING (ord)
+  UNION ALL
+  SELECT %(now)s, r.actor, r.client_ip, r.event, r.object, 'refused', r.details
+  FROM unnest(%(refused_actor)s::bigint[], %(refused_ip)s::text[], %(refused_event)s::text[],
+      %(refused_object)s::text[], %(refused_details)s::text[]) AS r(actor, client_ip, event, object, details)),
+o AS (
+  INSERT INTO outgoing_totals (user_id, hour, total)
+  SELECT customer, %(hour)s, SUM(amount) FROM m WHERE customer IS NOT NULL GROUP BY customer
+  ON CONFLICT (user_id, hour) DO UPDATE SET total = outgoing_totals.total + excluded.total)
+SELECT 1
+"""
+
+
+def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
+    """Lock and read what the batch's rule needs, and draw an id for each move."""
+    cursor = conn.cursor()
+    cursor.execute(_READ, {
+        "users": rows.users, "numbers": rows.numbers, "jtis": rows.jtis, "since": rows.since,
+        "key_actors": [actor for actor, _ in rows.keys], "keys": [key for _, key in rows.keys], "ids": rows.moves,
+    })
+    users, accounts, revoked, sent, stored, ids = cursor.fetchone()
+    return facts_from(users=users, accounts=accounts, revoked=revoked, sent=sent, stored=stored, read_time=_time), ids
+
+
+def write(conn, rows: BatchRows, ids: list[int]) -> None:
+    """Write the batch, the accepted moves under ``ids`` (sent with the COMMIT that follows)."""
+    conn.cursor().execute(_WRITE, {**rows.columns(), "ids": ids, "now": rows.now, "hour": rows.hour})
+
+
+def _time(value: str) -> datetime:
+    # json_agg writes timestamptz as ISO text with its offset.
+    return datetime.fromisoformat(value)
