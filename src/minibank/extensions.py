@@ -3,7 +3,7 @@
 import functools
 import hashlib
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from limits.storage import storage_from_string
 from flask_wtf import CSRFProtect
@@ -37,8 +37,6 @@ def limit_per_user(limit_value):
     Flask-Limiter evaluates a decorated route's limits on every request even when it is
     disabled; on the transfer routes that was a measurable share of a request's CPU.
     """
-    from .security.guards import user_key
-
     def decorate(view):
         limited = limiter.limit(limit_value, key_func=user_key)(view)
 
@@ -75,6 +73,12 @@ def login_throttle() -> LoginThrottle:
 def login_limit() -> str:
     """The per-address and per-e-mail limit on login and registration."""
     return current_app.config["RATELIMIT_LOGIN"]
+
+
+def user_key() -> str:
+    """Rate-limit key for per-user limits: the (signed) user id, else the address."""
+    user_id = g.get("user_id")
+    return f"user:{user_id}" if user_id else f"addr:{request.remote_addr}"
 
 
 def request_email_key() -> str:

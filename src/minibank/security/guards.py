@@ -84,9 +84,3 @@ def admin_only(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def user_key() -> str:
-    """Rate-limit key for per-user limits: the (signed) user id, else the address."""
-    user_id = g.get("user_id")
-    return f"user:{user_id}" if user_id else f"addr:{request.remote_addr}"
