@@ -84,6 +84,30 @@ def error_response(
     return response
 
 
+# The one place where the error vocabulary meets HTTP: a status per code; any other code is a
+# refusal of a well-formed request, 422.
+STATUS_BY_CODE = {
+    "malformed_json": 400,
+    "unauthenticated": 401,
+    "invalid_credentials": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "idempotency_key_reused": 409,
+    "conflict": 409,
+    "email_taken": 409,
+    "unsupported_media_type": 415,
+    "too_many_attempts": 429,
+    "outcome_unknown": 503,
+    "busy": 503,
+    "ledger_unavailable": 503,
+}
+
+
+def status_of(error: BankError) -> int:
+    """The HTTP status that answers ``error``."""
+    return STATUS_BY_CODE.get(error.code, 422)
+
+
 def _bank_error(error: BankError):
     headers = {}
     if getattr(error, "retry_after", None):
@@ -91,7 +115,7 @@ def _bank_error(error: BankError):
     errors = getattr(error, "errors", None)
     if errors is None and error.field:
         errors = [{"field": error.field, "code": error.code, "message": error.detail}]
-    return error_response(error.status, code=error.code, detail=error.detail, errors=errors, headers=headers)
+    return error_response(status_of(error), code=error.code, detail=error.detail, errors=errors, headers=headers)
 
 
 def _rate_limited(error: RateLimitExceeded):

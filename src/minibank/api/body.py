@@ -14,21 +14,18 @@ class MalformedJson(BankError):
     """The body is not valid JSON."""
 
     code = "malformed_json"
-    status = 400
 
 
 class UnsupportedMediaType(BankError):
     """Send the body as application/json."""
 
     code = "unsupported_media_type"
-    status = 415
 
 
 class RequestInvalid(BankError):
     """The request body is not valid."""
 
     code = "validation_error"
-    status = 422
 
     def __init__(self, errors: list[dict], *, detail: str = "The request body is not valid; see errors."):
         super().__init__(detail)

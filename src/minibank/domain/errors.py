@@ -5,7 +5,6 @@ class BankError(Exception):
     """Base of every refusal the bank explains to its caller."""
 
     code = "bank_error"
-    status = 422
     field: str | None = None
 
     def __init__(self, detail: str | None = None, *, field: str | None = None):
@@ -50,7 +49,6 @@ class AccountNotFound(BankError):
     """No such account."""
 
     code = "not_found"
-    status = 404
     field = "from"
 
 
@@ -58,7 +56,6 @@ class NotFound(BankError):
     """Not found."""
 
     code = "not_found"
-    status = 404
 
 
 class SameAccount(BankError):
@@ -106,28 +103,24 @@ class IdempotencyKeyReused(BankError):
     """This idempotency key was already used for a different request."""
 
     code = "idempotency_key_reused"
-    status = 409
 
 
 class Unauthenticated(BankError):
     """Authentication is required: send a valid, unexpired access token."""
 
     code = "unauthenticated"
-    status = 401
 
 
 class Forbidden(BankError):
     """Your role does not allow this."""
 
     code = "forbidden"
-    status = 403
 
 
 class Conflict(BankError):
     """The request conflicts with the current state."""
 
     code = "conflict"
-    status = 409
 
 
 class OutcomeUnknown(BankError):
@@ -135,7 +128,6 @@ class OutcomeUnknown(BankError):
     have happened. Retry with the same idempotency key to find out safely."""
 
     code = "outcome_unknown"
-    status = 503
     retry_after = 1
 
 
@@ -143,7 +135,6 @@ class Busy(BankError):
     """The bank is busy; please try again in a moment."""
 
     code = "busy"
-    status = 503
     retry_after = 1
 
 
@@ -151,5 +142,4 @@ class LedgerUnavailable(BankError):
     """The ledger could not record the move (a full disk, a broken constraint); nothing was moved."""
 
     code = "ledger_unavailable"
-    status = 503
     retry_after = 5

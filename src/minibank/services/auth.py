@@ -21,14 +21,12 @@ class InvalidCredentials(BankError):
     """The e-mail address or password is incorrect."""
 
     code = "invalid_credentials"
-    status = 401
 
 
 class LoginThrottled(BankError):
     """Too many failed attempts; try again later."""
 
     code = "too_many_attempts"
-    status = 429
 
     def __init__(self, retry_after: int):
         super().__init__()
