@@ -66,7 +66,7 @@ def test_malformed_input_is_recorded_against_no_object(db, alice_pays, case):
 def test_teller_refusals_are_kind_specific(db, make_account):
     account = make_account(balance=100)
     with pytest.raises(errors.InsufficientFunds):
-        transfers.withdraw(db, account=account.number, amount=101, teller_id=None)
+        transfers.withdraw(db, account=account.number, amount=101, actor_id=None)
     assert (last_event(db).event, last_event(db).object) == ("withdrawal.refused", account.number)
     with pytest.raises(errors.AccountNotFound):
         transfers.deposit(db, account="1234567889", amount=1)  # valid check digits, no such account

@@ -24,7 +24,7 @@ def _cash(move):
     key = idempotency_key()
     result = move(
         db, account=normalize_number(data.account), amount=parse_amount(data.amount), memo=data.memo,
-        teller_id=current_user().id, idempotency_key=key, client_ip=request.remote_addr,
+        actor_id=current_user().id, idempotency_key=key, client_ip=request.remote_addr,
     )
     return created(transfer_out(result.transfer), replayed=result.replayed)
 

@@ -70,7 +70,7 @@ class TransferRecord:
     currency: str
     memo: str
     created_at: datetime
-    initiator_id: int | None
+    actor_id: int | None  # who acted: the customer or the teller (the column transfers.initiator_id)
     source_owner: int | None
     destination_owner: int | None
 

@@ -72,12 +72,12 @@ def deposit(
     account: str,
     amount: int,
     memo: str = "",
-    teller_id: int | None = None,
+    actor_id: int | None = None,
     idempotency_key: str | None = None,
     client_ip: str | None = None,
 ) -> TransferResult:
     """Cash in: move money from the bank's cash account into a customer account."""
-    return _teller_move(db, "deposit", account, amount, memo, teller_id, idempotency_key, client_ip)
+    return _teller_move(db, "deposit", account, amount, memo, actor_id, idempotency_key, client_ip)
 
 
 def withdraw(
@@ -86,12 +86,12 @@ def withdraw(
     account: str,
     amount: int,
     memo: str = "",
-    teller_id: int | None = None,
+    actor_id: int | None = None,
     idempotency_key: str | None = None,
     client_ip: str | None = None,
 ) -> TransferResult:
     """Cash out: move money from a customer account to the bank's cash account."""
-    return _teller_move(db, "withdrawal", account, amount, memo, teller_id, idempotency_key, client_ip)
+    return _teller_move(db, "withdrawal", account, amount, memo, actor_id, idempotency_key, client_ip)
 
 
 def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRecord:
@@ -104,11 +104,11 @@ def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRe
     return record
 
 
-def _teller_move(db, kind, account, amount, memo, teller_id, idempotency_key, client_ip):
+def _teller_move(db, kind, account, amount, memo, actor_id, idempotency_key, client_ip):
     cash = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else None
     source, destination = (cash or "", account) if kind == "deposit" else (account, cash or "")
     return _move(
-        db, kind=kind, actor_id=teller_id, source=source, destination=destination, amount=amount, memo=memo,
+        db, kind=kind, actor_id=actor_id, source=source, destination=destination, amount=amount, memo=memo,
         idempotency_key=idempotency_key, limits=Limits(), client_ip=client_ip,
         refused=None if cash else AccountNotFound(field="account"),
     )
@@ -144,7 +144,7 @@ def _move(
         record, replayed = db.ledger.submit(move)
     except BankError as refusal:
         TRANSFERS.labels(kind, refusal.code).inc()
-        log.info(f"{kind}.refused", code=refusal.code, initiator_id=actor_id, account=mask_number(move.account),
+        log.info(f"{kind}.refused", code=refusal.code, actor_id=actor_id, account=mask_number(move.account),
                  counterparty=mask_number(move.other))
         raise
     outcome = "replayed" if replayed else "ok"
@@ -154,7 +154,7 @@ def _move(
     log.info(
         f"{kind}.{outcome}",
         transfer_id=record.id,
-        initiator_id=actor_id,
+        actor_id=actor_id,
         source=mask_number(record.source),
         destination=mask_number(record.destination),
         amount=amount,
