@@ -33,7 +33,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         _configure_sqlite(engine)
         return engine
     # No pre-ping (a round trip per checkout): a dead connection fails the first
-    # statement instead, and write_raw retries only work that cannot have committed.
+    # statement instead, and the ledger engine retries only work that cannot have committed.
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 

@@ -9,8 +9,8 @@ workers, behind the same write lock (writer_queue).
 
 `minibank serve` starts it on SQLite and stops it at exit; it also ends when its parent
 dies. Workers reach it on a Unix socket in a directory only this user can open, one line
-of JSON per move and per outcome (store/wire.py, store/writer_client.py). When it cannot be reached a worker runs
-the engine itself, so the bank never depends on it to be correct.
+of JSON per move and per outcome (store/wire.py, store/writer_client.py). When it cannot
+be reached a worker runs the engine itself, so the bank never depends on it to be correct.
 """
 
 import os
