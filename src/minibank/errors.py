@@ -58,8 +58,9 @@ def error_response(
     detail: str | None = None,
     errors: list[dict] | None = None,
     headers: dict | None = None,
+    extra: dict | None = None,
 ):
-    """Build the error response for the current request, in its front door's format."""
+    """Build the error response for the current request, in its front door's format (``extra``: more problem members)."""
     code = code or _HTTP_CODES.get(status, "error")
     title = _TITLES.get(status, "Error")
     detail = detail or title
@@ -74,6 +75,7 @@ def error_response(
         }
         if errors:
             body["errors"] = errors
+        body.update(extra or {})
         response = jsonify(body)
         response.status_code = status
         response.mimetype = "application/problem+json"

@@ -116,6 +116,11 @@ def transfer_rate() -> str:
     return current_app.config["RATELIMIT_TRANSFER"]
 
 
+def batch_rate() -> str:
+    """The per-user limit on sending batches of transfers."""
+    return current_app.config["RATELIMIT_BATCH"]
+
+
 def transfer_limits() -> Limits:
     """The configured per-transfer and rolling 24-hour maxima."""
     return Limits(per_transfer=current_app.config["TRANSFER_MAX"], daily=current_app.config["DAILY_TRANSFER_MAX"])

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -205,4 +206,26 @@ outgoing_totals = Table(
     Column("hour", UTCDateTime, primary_key=True),
     Column("total", BigInteger, nullable=False),
     CheckConstraint("total > 0", name="total_positive"),
+)
+
+# One row per batch a customer sent (POST /api/v1/transfer-batches), written in the batch's
+# own transaction when it moved money: its idempotency key, and the results it answered, as
+# JSON (store/batch_rows.py).
+transfer_batches = Table(
+    "transfer_batches",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("mode", String(12), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("accepted_count", Integer, nullable=False),
+    Column("results", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("mode IN ('atomic', 'independent')", name="mode"),
+    CheckConstraint("status IN ('applied', 'partial')", name="status"),
+    CheckConstraint("accepted_count BETWEEN 1 AND item_count", name="counts"),
+    UniqueConstraint("owner_id", "idempotency_key"),
 )

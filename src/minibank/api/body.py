@@ -82,9 +82,15 @@ def validation_errors(invalid: ValidationError) -> list[dict]:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _refuse_unstorable_text(parsed: BaseModel) -> None:
-    for name, value in parsed:
-        if isinstance(value, str) and _UNSTORABLE.search(value):
-            raise RequestInvalid(
-                [{"field": name, "code": "string_unicode", "message": "Text may not contain NUL or unpaired surrogates."}]
-            )
+def _refuse_unstorable_text(value, path: str = "") -> None:
+    """Every text in the parsed body, nested models and lists included."""
+    if isinstance(value, BaseModel):
+        for name, inner in value:
+            _refuse_unstorable_text(inner, f"{path}.{name}" if path else name)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            _refuse_unstorable_text(inner, f"{path}.{index}")
+    elif isinstance(value, str) and _UNSTORABLE.search(value):
+        raise RequestInvalid(
+            [{"field": path, "code": "string_unicode", "message": "Text may not contain NUL or unpaired surrogates."}]
+        )

@@ -86,7 +86,7 @@ def _parameters(op: Operation) -> list[dict]:
             params.append(param)
     if op.idempotent:
         params.append({
-            "name": KEY_HEADER, "in": "header", "required": False, "schema": KEY_SCHEMA,
+            "name": KEY_HEADER, "in": "header", "required": op.idempotency_required, "schema": KEY_SCHEMA,
             "description": "Retry safely: the same key with the same body answers with the first result; "
             "with a different body, 409. Keys are per user and kept for good (never reused).",
         })

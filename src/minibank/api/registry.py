@@ -38,6 +38,7 @@ class Operation:
     query: type[BaseModel] | None = None
     path_params: dict[str, dict] = field(default_factory=dict)
     idempotent: bool = False
+    idempotency_required: bool = False
 
     @property
     def statuses(self) -> dict[int, type[BaseModel] | str | None]:
@@ -73,6 +74,7 @@ def operation(
     admin: bool = False,
     session_checked_by_service: bool = False,
     idempotent: bool = False,
+    idempotency_required: bool = False,
     tag: str = "bank",
     path_params: dict[str, dict] | None = None,
 ):
@@ -102,7 +104,7 @@ def operation(
         bp.add_url_rule(_flask_path(path, params), view.__name__, guarded, methods=[method])
         OPERATIONS.append(
             Operation(method, (bp.url_prefix or "") + path, summary, view, body, responses, auth or admin, tag,
-                      admin, query, params, idempotent)
+                      admin, query, params, idempotent, idempotency_required)
         )
         return guarded
 

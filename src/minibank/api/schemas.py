@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..domain.batches import MAX_ITEMS
 from ..domain.money import format_amount
 from ..domain.transfers import MEMO_MAX_LENGTH
 from ..security.passwords import MIN_LENGTH as PASSWORD_MIN
@@ -177,6 +178,44 @@ class TransferOut(Out):
     currency: str
     memo: str
     created_at: datetime
+
+
+class TransferBatchIn(Strict):
+    """Up to a thousand transfers from the caller's accounts, sent as one batch."""
+
+    mode: Literal["atomic", "independent"] = Field(
+        description="atomic: all move or none does; independent: each moves or is refused on its own")
+    transfers: list[TransferIn] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class ItemProblem(Out):
+    """Why one transfer of a batch did not move: the code, status and detail a single transfer would get."""
+
+    code: str
+    status: int
+    detail: str
+    field: str | None
+
+
+class BatchItemOut(Out):
+    """One transfer of a batch, at its place in the request."""
+
+    index: int
+    status: Literal["moved", "refused"]
+    transfer: TransferOut | None = Field(description="The transfer made; null when refused")
+    problem: ItemProblem | None = Field(description="Why it did not move; null when moved")
+
+
+class TransferBatchOut(Out):
+    """A batch that moved money: one result per transfer, in request order."""
+
+    id: int
+    mode: Literal["atomic", "independent"]
+    status: Literal["applied", "partial"] = Field(description="applied: every transfer moved; partial: some were refused")
+    moved: int
+    refused: int
+    created_at: datetime
+    items: list[BatchItemOut]
 
 
 class AuditEventOut(Out):

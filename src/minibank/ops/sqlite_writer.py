@@ -26,9 +26,10 @@ import orjson
 import structlog
 
 from ..db import Database
+from ..domain.batches import BatchOrder
 from ..domain.moves import Move
 from ..services import audit_chain
-from ..store.wire import move_from, outcome_line
+from ..store.wire import outcome_line, request_from
 from .sealer import INTERVAL
 
 SOCKET_NAME = "writer.sock"
@@ -81,8 +82,12 @@ def serve(database: str, socket_path: str, parent: int) -> None:
                 selector.register(client, selectors.EVENT_READ)
             else:
                 requests.extend(_read(key.fileobj, buffers, selector))
-        if requests:
-            _reply(requests, _run_batch(db, [move for _, move in requests]))
+        moves = [(client, request) for client, request in requests if isinstance(request, Move)]
+        if moves:
+            _reply(moves, _run_batch(db, [move for _, move in moves]))
+        for client, order in requests:
+            if isinstance(order, BatchOrder):  # a customer's batch: a transaction of its own
+                _reply([(client, order)], [_run_order(db, order)])
         if time.monotonic() >= seal_due:
             # The audit sealer runs here rather than in the workers: it holds the write lock while it hashes.
             seal_due = time.monotonic() + INTERVAL
@@ -105,7 +110,7 @@ def _read(client: socket.socket, buffers: dict, selector) -> list:
     *lines, rest = buffer.split(b"\n")
     buffers[client] = bytearray(rest)
     try:
-        requests = [(client, move_from(orjson.loads(line))) for line in lines]
+        requests = [(client, request_from(orjson.loads(line))) for line in lines]
     except (ValueError, TypeError):
         requests = None
     if requests is None:
@@ -130,6 +135,15 @@ def _run_batch(db, moves: list[Move]) -> list[bytes]:
     except Exception:  # noqa: BLE001 - each worker hears of it as an unknown outcome, and the writer goes on
         log.exception("sqlite_writer.batch_failed")
         return [orjson.dumps({"unknown": True}) + b"\n"] * len(moves)
+
+
+def _run_order(db, order: BatchOrder) -> bytes:
+    """A customer's batch in the engine; its reply line."""
+    try:
+        return outcome_line(db.ledger.run_order(order))
+    except Exception:  # noqa: BLE001 - as for _run_batch
+        log.exception("sqlite_writer.batch_failed")
+        return orjson.dumps({"unknown": True}) + b"\n"
 
 
 def _reply(requests: list, replies: list[bytes]) -> None:

@@ -135,7 +135,7 @@ def _move(
     session: Claims | None = None,
     refused: BankError | None = None,
 ) -> TransferResult:
-    move = _checked(Move(
+    move = checked(Move(
         kind=kind, actor_id=actor_id, source=source, destination=destination, amount=amount, memo=memo,
         key=idempotency_key, client_ip=client_ip, limits=limits,
         session=Session(session.jti, session.version) if session else None, refused=refused,
@@ -163,7 +163,7 @@ def _move(
     return TransferResult(record, replayed)
 
 
-def _checked(move: Move) -> Move:
+def checked(move: Move) -> Move:
     """The move with its memo trimmed and its request hash, or refused as malformed (still recorded)."""
     if move.refused is not None:
         return move

@@ -13,25 +13,32 @@ connection dropped during it) answers OutcomeUnknown to the moves it would have 
 """
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TypeVar
 
 import psycopg
 import structlog
 
 from .driver import backoff, bind_time, closed_by_server, count_retry, is_retryable, rollback
-from ..domain.errors import Busy, LedgerUnavailable, OutcomeUnknown
+from ..domain.batches import BatchOrder, BatchRecord, BatchRefused, ItemRefusal, settle, status_of, unmade
+from ..domain.errors import BankError, Busy, IdempotencyKeyReused, LedgerUnavailable, OutcomeUnknown, Unauthenticated
 from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, decide, start_of_hour
 from ..models import utcnow
 from ..ops.metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from . import ledger_pg, ledger_sqlite
 from .batcher import Batcher
 from .writer_client import WriterUnavailable
+from .batch_rows import batch_row, record_from, write_batch
 from .ledger_rows import BatchRows, fact_rows
 
 MAX_BATCH = 256
 MAX_ATTEMPTS = 8
 # A concurrent twin with the same idempotency key won the insert: the next attempt replays it.
-_IDEMPOTENCY_RACE = ("uq_transfers_idempotency", "transfers.initiator_id, transfers.idempotency_key")
+_IDEMPOTENCY_RACE = ("uq_transfers_idempotency", "transfers.initiator_id, transfers.idempotency_key",
+                     "uq_transfer_batches_owner_id_idempotency_key",
+                     "transfer_batches.owner_id, transfer_batches.idempotency_key")
+T = TypeVar("T")
 log = structlog.get_logger("minibank.ledger")
 
 Outcome = tuple[TransferRecord, bool] | BaseException
@@ -71,24 +78,48 @@ class Ledger:
         finally:
             LEDGER_IN_FLIGHT.dec()
 
+    def submit_order(self, order: BatchOrder) -> tuple[BatchRecord, bool]:
+        """A customer's batch, in a transaction of its own: its record and whether it replays one; raises its refusal."""
+        LEDGER_IN_FLIGHT.inc(len(order.moves))
+        try:
+            outcome = None
+            if self.writer is not None:
+                try:
+                    outcome = self.writer.run_order(order)
+                except WriterUnavailable:
+                    pass  # as for single moves: this process runs the engine itself
+            if outcome is None:
+                outcome = self.run_order(order)
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        finally:
+            LEDGER_IN_FLIGHT.dec(len(order.moves))
+
     def run_batch(self, moves: list[Move]) -> list[Outcome]:
         """Decide and write ``moves`` as one batch, in this thread: one outcome each, in order."""
         LEDGER_BATCH_SIZE.observe(len(moves))
         return self._run(moves)
 
+    def run_order(self, order: BatchOrder) -> tuple[BatchRecord, bool] | BaseException:
+        """Decide and write a customer's batch in one transaction of its own, in this thread."""
+        LEDGER_BATCH_SIZE.observe(len(order.moves))
+        try:
+            return _retrying(lambda: self._order_once(order))
+        except BankError as refusal:
+            return refusal
+        except (sqlite3.Error, psycopg.Error) as error:
+            # One transaction holds the whole batch: it fails whole, and nothing of it was written.
+            log.error("ledger.batch_failed", items=len(order.moves), error=str(error))
+            return LedgerUnavailable()
+
     def _run(self, moves: list[Move]) -> list[Outcome]:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                return self._once(moves)
-            except (sqlite3.Error, psycopg.Error) as error:
-                if not (isinstance(error, _Disconnected) or is_retryable(error, _IDEMPOTENCY_RACE)):
-                    return self._alone(moves, error)
-                try:
-                    count_retry(error, attempt, MAX_ATTEMPTS)
-                except Busy as busy:
-                    return [busy] * len(moves)
-                backoff(attempt)
-        raise AssertionError("unreachable")
+        try:
+            return _retrying(lambda: self._once(moves))
+        except Busy as busy:
+            return [busy] * len(moves)
+        except (sqlite3.Error, psycopg.Error) as error:
+            return self._alone(moves, error)
 
     def _alone(self, moves: list[Move], error: Exception) -> list[Outcome]:
         """After a failure that is not a conflict: each move alone, so that only a move that cannot be written fails."""
@@ -99,29 +130,66 @@ class Ledger:
 
     def _once(self, moves: list[Move]) -> list[Outcome]:
         now = utcnow()
-        dialect = self._db.dialect
         with self._transaction() as driver:
-            facts, ids = self._sql.read_facts(driver, fact_rows(moves, now))
-            decisions = decide(moves, facts)
-            accepted = [d for d in decisions if isinstance(d, Accepted)]
-            refused = [d for d in decisions if isinstance(d, Refused)]
-            if accepted or refused:
-                rows = BatchRows(accepted, refused, bind_time(dialect, now), bind_time(dialect, start_of_hour(now)))
-                self._sql.write(driver, rows, ids[:len(accepted)])
+            decisions, ids = self._decide(driver, moves, now)
+            records = self._write(driver, decisions, ids, now)
             if not _commit(driver):
                 return [OutcomeUnknown() if isinstance(d, Accepted) else _answer(d, {}) for d in decisions]
-        records = iter(_record(d, transfer_id, now) for d, transfer_id in zip(accepted, ids))
         written: dict = {}
         outcomes: list[Outcome] = []
-        for decision in decisions:
-            if isinstance(decision, Accepted):
-                record = next(records)
+        for decision, record in zip(decisions, records):
+            if record is not None:
                 if decision.move.key is not None:
                     written[(decision.move.actor_id, decision.move.key)] = record
                 outcomes.append((record, False))
             else:
                 outcomes.append(_answer(decision, written))
         return outcomes
+
+    def _order_once(self, order: BatchOrder) -> tuple[BatchRecord, bool]:
+        now = utcnow()
+        with self._transaction() as driver:
+            stored, batch_id = self._sql.read_batch(driver, order.owner_id, order.key)
+            if stored is not None:
+                request_hash, record = record_from(stored, owner_id=order.owner_id)
+                if request_hash != order.request_hash:
+                    raise IdempotencyKeyReused()
+                rollback(driver)
+                return record, True
+            decisions, ids = self._decide(driver, list(order.moves), now)
+            decisions = settle(order, decisions)
+            for decision in decisions:
+                if isinstance(decision, Refused) and isinstance(decision.error, Unauthenticated):
+                    raise decision.error  # the whole request's session: nothing of it is written
+            records = self._write(driver, decisions, ids, now)
+            items = tuple(record if record is not None else ItemRefusal.of(decision.error)
+                          for decision, record in zip(decisions, records))
+            if not any(record is not None for record in records):
+                if not _commit(driver):  # the refusals' audit rows
+                    raise OutcomeUnknown()
+                raise BatchRefused(items)
+            record = BatchRecord(batch_id, order.owner_id, order.mode, status_of(items), now, items)
+            write_batch(driver, self._db.dialect, batch_row(order, record, bind_time(self._db.dialect, now)))
+            if not _commit(driver):
+                raise OutcomeUnknown()
+        return record, False
+
+    def _decide(self, driver, moves: list[Move], now) -> tuple[list[Decision], list[int]]:
+        """Lock and read the facts the moves need, and let the rule decide each in order; with an id for each."""
+        facts, ids = self._sql.read_facts(driver, fact_rows(moves, now))
+        return decide(moves, facts), ids
+
+    def _write(self, driver, decisions: list[Decision], ids: list[int], now) -> list[TransferRecord | None]:
+        """Write the accepted moves and the refusals' audit rows: the record of each accepted move, None for the rest."""
+        accepted = [d for d in decisions if isinstance(d, Accepted)]
+        refused = [d for d in decisions if isinstance(d, Refused) and not unmade(d)]
+        ids = ids[:len(accepted)]
+        if accepted or refused:
+            dialect = self._db.dialect
+            rows = BatchRows(accepted, refused, bind_time(dialect, now), bind_time(dialect, start_of_hour(now)))
+            self._sql.write(driver, rows, ids)
+        drawn = iter(ids)
+        return [_record(d, next(drawn), now) if isinstance(d, Accepted) else None for d in decisions]
 
     @contextmanager
     def _transaction(self):
@@ -156,6 +224,19 @@ class Ledger:
                 if lost or (postgres and (driver.broken or driver.closed)):
                     fairy.invalidate()
                 fairy.close()
+
+
+def _retrying(once: Callable[[], T]) -> T:
+    """``once()``, run again after a lock conflict or a lost connection (nothing of it written); Busy at the last."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return once()
+        except (sqlite3.Error, psycopg.Error) as error:
+            if not (isinstance(error, _Disconnected) or is_retryable(error, _IDEMPOTENCY_RACE)):
+                raise
+            count_retry(error, attempt, MAX_ATTEMPTS)
+            backoff(attempt)
+    raise AssertionError("unreachable")
 
 
 class _Disconnected(psycopg.OperationalError):

@@ -71,6 +71,22 @@ SELECT 1
 """
 
 
+# The batch stored under the key, if any (left joined, so that one row always comes back with the new id).
+_READ_BATCH = """
+SELECT b.request_hash, b.id, b.mode, b.status, b.created_at, b.results, n.id
+FROM (SELECT nextval(pg_get_serial_sequence('transfer_batches', 'id')) AS id) n
+LEFT JOIN transfer_batches b ON b.owner_id = %(owner)s AND b.idempotency_key = %(key)s
+"""
+
+
+def read_batch(conn, owner_id: int, key: str) -> tuple[tuple | None, int]:
+    """The batch stored under (owner, key) as (hash, id, mode, status, created_at, results), and a new batch id."""
+    cursor = conn.cursor()
+    cursor.execute(_READ_BATCH, {"owner": owner_id, "key": key})
+    *stored, new_id = cursor.fetchone()
+    return (tuple(stored) if stored[0] is not None else None), new_id
+
+
 def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
     """Lock and read what the batch's rule needs, and draw an id for each move."""
     cursor = conn.cursor()

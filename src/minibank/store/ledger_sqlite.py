@@ -13,6 +13,16 @@ def _marks(values: list) -> str:
     return ",".join("?" * len(values))
 
 
+def read_batch(conn, owner_id: int, key: str) -> tuple[tuple | None, int]:
+    """The batch stored under (owner, key) as (hash, id, mode, status, created_at, results), and a new batch id."""
+    stored = conn.execute(
+        "SELECT request_hash, id, mode, status, created_at, results FROM transfer_batches "
+        "WHERE owner_id = ? AND idempotency_key = ?", (owner_id, key),
+    ).fetchone()
+    new_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM transfer_batches").fetchone()[0]
+    return stored, new_id
+
+
 def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
     """Read what the batch's rule needs, and the next free transfer ids (one per move)."""
     users = conn.execute(

@@ -1,12 +1,14 @@
-"""Moves and their outcomes as JSON lines, for SQLite's writer process and the workers that send to it."""
+"""Moves, batches and their outcomes as JSON lines, for SQLite's writer process and the workers that send to it."""
 
 from dataclasses import asdict
 
 import orjson
 
 from ..domain import errors
+from ..domain.batches import BatchOrder, BatchRecord, BatchRefused
 from ..domain.moves import Move, Session, TransferRecord
 from ..domain.transfers import Limits
+from .batch_rows import results_from, results_json
 from .driver import read_time
 
 
@@ -15,6 +17,26 @@ def move_line(move: Move) -> bytes:
     fields = asdict(move)
     del fields["refused"]
     return orjson.dumps(fields) + b"\n"
+
+
+def order_line(order: BatchOrder) -> bytes:
+    """A customer's batch as a JSON line."""
+    fields = asdict(order)
+    for move in fields["moves"]:
+        del move["refused"]
+    return orjson.dumps({"order": fields}) + b"\n"
+
+
+def request_from(fields: dict) -> Move | BatchOrder:
+    """The move or the batch a line carried; ValueError for anything that is neither."""
+    if "order" not in fields:
+        return move_from(fields)
+    try:
+        order = dict(fields["order"])
+        moves = tuple(move_from(move) for move in order.pop("moves"))
+        return BatchOrder(**order, moves=moves)
+    except (TypeError, KeyError, AttributeError) as error:
+        raise ValueError("not a batch") from error
 
 
 def move_from(fields: dict) -> Move:
@@ -28,10 +50,16 @@ def move_from(fields: dict) -> Move:
 
 
 def outcome_line(outcome) -> bytes:
-    """A move's outcome as a JSON line: the transfer and whether it replays, or the refusal."""
+    """A move's or a batch's outcome as a JSON line: what was written and whether it replays, or the refusal."""
+    if isinstance(outcome, BatchRefused):
+        return orjson.dumps({"refused_items": results_json(outcome.items)}) + b"\n"
     if isinstance(outcome, errors.BankError):
         return orjson.dumps({"error": type(outcome).__name__, "detail": outcome.detail, "field": outcome.field}) + b"\n"
     record, replayed = outcome
+    if isinstance(record, BatchRecord):
+        batch = {"id": record.id, "owner_id": record.owner_id, "mode": record.mode, "status": record.status,
+                 "created_at": record.created_at, "results": results_json(record.items)}
+        return orjson.dumps({"batch": batch, "replayed": replayed}) + b"\n"
     return orjson.dumps({"record": asdict(record), "replayed": replayed}) + b"\n"
 
 
@@ -42,5 +70,13 @@ def outcome_from(reply: dict):
         if not (isinstance(kind, type) and issubclass(kind, errors.BankError)):
             return errors.OutcomeUnknown()
         return kind(reply["detail"], field=reply["field"])
+    if "refused_items" in reply:
+        # Every item is a refusal: no transfer to give an owner or a time.
+        return BatchRefused(results_from(reply["refused_items"], owner_id=0, created_at=None))
+    if "batch" in reply:
+        batch = dict(reply["batch"])
+        created_at = read_time(batch.pop("created_at"))
+        items = results_from(batch.pop("results"), owner_id=batch["owner_id"], created_at=created_at)
+        return BatchRecord(**batch, created_at=created_at, items=items), reply["replayed"]
     record = reply["record"]
     return TransferRecord(**{**record, "created_at": read_time(record["created_at"])}), reply["replayed"]

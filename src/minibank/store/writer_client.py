@@ -1,4 +1,4 @@
-"""A worker's line to SQLite's writer process (ops/sqlite_writer.py): one move out, its outcome back."""
+"""A worker's line to SQLite's writer process (ops/sqlite_writer.py): one move (or batch) out, its outcome back."""
 
 import socket
 import threading
@@ -7,8 +7,9 @@ import orjson
 import structlog
 
 from ..domain.errors import OutcomeUnknown
+from ..domain.batches import BatchOrder
 from ..domain.moves import Move
-from .wire import move_line, outcome_from
+from .wire import move_line, order_line, outcome_from
 
 log = structlog.get_logger("minibank.sqlite_writer")
 
@@ -32,9 +33,16 @@ class WriterClient:
 
     def run(self, move: Move):
         """The move's outcome from the writer: (record, replayed), or the refusal to raise."""
+        return self._ask(move_line(move))
+
+    def run_order(self, order: BatchOrder):
+        """The batch's outcome from the writer: (batch record, replayed), or the refusal to raise."""
+        return self._ask(order_line(order))
+
+    def _ask(self, line: bytes):
         channel = self._channel()
         try:
-            channel.write(move_line(move))
+            channel.write(line)
             channel.flush()
         except OSError as error:
             self._close()
