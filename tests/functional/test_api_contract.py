@@ -22,7 +22,7 @@ from ..support.factories import PASSWORD
 OPERATIONS = [
     (method.upper(), path, spec) for path, item in document()["paths"].items() for method, spec in item.items()
 ]
-MISSING = {"number": "1000000064", "transfer_id": "999999999", "user_id": "999999999"}
+MISSING = {"number": "1000000064", "transfer_id": "999999999", "user_id": "999999999", "batch_id": "999999999"}
 SPECIFIC = {
     ("list_accounts", 200): "test_api_accounts::test_open_list_and_read_accounts",
     ("open_account", 201): "test_api_accounts::test_open_list_and_read_accounts",
@@ -42,6 +42,9 @@ SPECIFIC = {
     ("create_transfer", 404): "test_api_transfers::test_refusals_answer_with_the_domain_codes_and_move_nothing",
     ("create_transfer", 409): "test_api_transfers::test_same_key_different_body_is_a_conflict",
     ("get_transfer", 200): "test_api_transfers::test_a_transfer_moves_money_and_both_parties_can_read_it",
+    ("create_batch", 201): "integration.test_api_batches::test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order",
+    ("create_batch", 409): "integration.test_api_batches::test_a_retry_with_the_key_replays_the_batch_and_another_body_is_409",
+    ("get_batch", 200): "integration.test_api_batches::test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order",
     ("register", 201): "test_api_contract::test_auth_operations",
     ("register", 409): "test_api_contract::test_auth_operations",
     ("token", 200): "test_api_contract::test_auth_operations",
@@ -92,13 +95,14 @@ def test_every_declared_status_is_exercised():
     assert declared == by_rule | set(SPECIFIC)
     for target in set(SPECIFIC.values()):
         module, name = target.split("::")
-        assert hasattr(importlib.import_module(f"tests.functional.{module}"), name), target
+        package = module if "." in module else f"functional.{module}"
+        assert hasattr(importlib.import_module(f"tests.{package}"), name), target
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 413, 415, 422])
 def test_every_operation_answers_its_shape_statuses(client, app, bank, status):
     teller, customer = bank.teller(), bank.customer()
-    big = '{"name": "' + "x" * app.config["MAX_CONTENT_LENGTH"] + '"}'
+    big = '{"name": "' + "x" * max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_BATCH_BODY_BYTES"]) + '"}'
     for method, path, spec in OPERATIONS:
         if not declares(spec, status) or (spec["operationId"], status) in SPECIFIC:
             continue
@@ -120,7 +124,7 @@ def _app(database_url, **config):
 def test_every_operation_is_rate_limited(database_url, bank):
     teller = bank.teller()
     limited = _app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per hour",
-                   RATELIMIT_LOGIN="1 per hour", RATELIMIT_TRANSFER="1 per hour")
+                   RATELIMIT_LOGIN="1 per hour", RATELIMIT_TRANSFER="1 per hour", RATELIMIT_BATCH="1 per hour")
     try:
         client = limited.test_client()
         # Revoking last: it ends the token the others use.
@@ -141,6 +145,8 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
         "token": ({}, {"email": alice.user.email, "password": PASSWORD}),
         "revoke": (alice, None),
         "create_transfer": (alice, {"from_account": alice.account, "to_account": bob.account, "amount": "1.00"}),
+        "create_batch": ({**alice.headers, "Idempotency-Key": "busy"}, {"mode": "atomic", "transfers": [
+            {"from_account": alice.account, "to_account": bob.account, "amount": "1.00"}]}),
         "deposit": (teller, {"account": alice.account, "amount": "1.00"}),
         "withdraw": (teller, {"account": alice.account, "amount": "1.00"}),
         "disable_user": (teller, None),

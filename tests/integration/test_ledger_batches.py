@@ -1,5 +1,6 @@
 """The ledger engine's batches: one batch decides exactly as the rule does one move after another,
-and batches racing single moves conserve money and never overdraw, on both engines."""
+an atomic batch with any refused item moves nothing, and batches racing single moves conserve
+money and never overdraw, on both engines."""
 
 import threading
 
@@ -8,12 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from minibank.domain.batches import ATOMIC, INDEPENDENT, BatchOrder, BatchRefused
 from minibank.domain.moves import DEPOSIT, TRANSFER, WITHDRAWAL, Move
 from minibank.domain.transfers import Limits
 from minibank.models import accounts
 from minibank.services import accounts as account_service
 
-from ..support.ledger import assert_ledger_clean, customer_total
+from ..support.ledger import assert_ledger_clean, customer_total, snapshot
 
 # Each world: customer 0 owns accounts 0 and 1, customer 1 owns 2, customer 2 owns 3 (closed);
 # slot 4 is a number that does not exist.
@@ -88,6 +90,55 @@ def test_a_batch_decides_as_the_rule_does_one_move_after_another(db, make_user, 
     assert_ledger_clean(db)
 
 
+# One customer's batch: customer 0 sends from accounts 0 and 1 (or, refused, from others' accounts).
+orders = st.lists(
+    st.fixed_dictionaries({
+        "source": st.sampled_from([0, 0, 1, 1, 2]),
+        "destination": st.integers(0, 4),
+        "amount": st.one_of(st.integers(1, 2_500), st.integers(2_500, 7_000)),
+    }),
+    min_size=1, max_size=16,
+)
+
+
+def _order(spec: list[dict], users, numbers, mode: str, key: str = "order") -> BatchOrder:
+    moves = tuple(Move(kind=TRANSFER, actor_id=users[0].id, source=numbers[item["source"]],
+                       destination=numbers[item["destination"]], amount=item["amount"], limits=LIMITS)
+                  for item in spec)
+    return BatchOrder(owner_id=users[0].id, key=key, request_hash=key, mode=mode, moves=moves)
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=orders, balances=st.lists(st.integers(0, 6_000), min_size=3, max_size=3),
+       mode=st.sampled_from([ATOMIC, INDEPENDENT]))
+def test_an_order_decides_as_its_moves_one_after_another_and_atomic_is_all_or_none(
+        db, make_user, make_account, spec, balances, mode):
+    in_order, one_by_one = (_world(db, make_user, make_account, balances) for _ in range(2))
+    alone = [_shape(db.ledger.run_batch([move])[0]) for move in _order(spec, *one_by_one, mode).moves]
+    refused_alone = any(shape[0] == "refused" for shape in alone)
+    before = snapshot(db)
+    outcome = db.ledger.run_order(_order(spec, *in_order, mode))
+    if mode == ATOMIC and refused_alone or all(shape[0] == "refused" for shape in alone):
+        assert isinstance(outcome, BatchRefused)
+        codes = [getattr(item, "code", None) for item in outcome.items]
+        # Refused items keep the rule's own reason; the rest of an atomic batch did not move because of them.
+        assert [code if code != "batch_not_applied" else None for code in codes] == [
+            shape[1] if shape[0] == "refused" else None for shape in alone]
+        after = snapshot(db)
+        assert (after["balances"], after["transfers"], after["entries"]) == (
+            before["balances"], before["transfers"], before["entries"])
+    else:
+        record, replayed = outcome
+        assert not replayed
+        shapes = [("ok", item.kind, item.amount, False) if hasattr(item, "kind") else ("refused", item.code)
+                  for item in record.items]
+        assert shapes == alone
+        assert _balances(db, in_order[1]) == _balances(db, one_by_one[1])
+        assert db.ledger.run_order(_order(spec, *in_order, mode)) == (record, True)
+    assert_ledger_clean(db)
+
+
 @pytest.mark.slow
 def test_batches_racing_single_moves_conserve_money_and_never_overdraw(db, make_user, make_account):
     people = [make_user() for _ in range(4)]
@@ -101,8 +152,16 @@ def test_batches_racing_single_moves_conserve_money_and_never_overdraw(db, make_
                 batch = [Move(kind=TRANSFER, actor_id=people[(seat + i) % 4].id, source=numbers[(seat + i) % 4],
                               destination=numbers[(seat + i + 1) % 4], amount=700 + 97 * ((round_ + i) % 9))
                          for i in range(1 + round_ % 5)]
-                if seat % 2:
+                if seat % 4 == 1:
                     db.ledger.run_batch(batch)
+                elif seat % 4 == 3:
+                    # A customer's own order: every move from the seat's own account, all or none.
+                    order = [Move(kind=TRANSFER, actor_id=people[seat % 4].id, source=numbers[seat % 4],
+                                  destination=numbers[(seat + 1 + i) % 4], amount=move.amount)
+                             for i, move in enumerate(batch[:3])]
+                    db.ledger.run_order(BatchOrder(owner_id=people[seat % 4].id, key=f"{seat}-{round_}",
+                                                   request_hash="h", mode=ATOMIC if round_ % 2 else INDEPENDENT,
+                                                   moves=tuple(order)))
                 else:
                     for move in batch:
                         try:
