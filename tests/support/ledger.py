@@ -1,4 +1,8 @@
-"""Helpers to look at the ledger from tests: snapshots and totals."""
+"""Helpers to look at the ledger from tests: snapshots, totals and the verify commands."""
+
+import os
+import subprocess
+import sys
 
 from sqlalchemy import func, select
 
@@ -34,3 +38,15 @@ def assert_ledger_clean(db) -> None:
     """Fail with verify-ledger's findings when any invariant is broken."""
     report = ledger_check.verify(db)
     assert report.ok, report.problems
+
+
+def verify_commands(database_url: str) -> list[str]:
+    """`minibank verify-ledger` and `minibank verify-audit` on the database, as an operator runs them: their failures."""
+    env = {**os.environ, "MINIBANK_DATABASE_URL": database_url}
+    problems = []
+    for command in ("verify-ledger", "verify-audit"):
+        run = subprocess.run([sys.executable, "-m", "minibank.cli", command], env=env, text=True,
+                             capture_output=True, timeout=120)
+        if run.returncode != 0:
+            problems.append(f"minibank {command} exited {run.returncode}: {(run.stdout + run.stderr)[-2000:]}")
+    return problems
