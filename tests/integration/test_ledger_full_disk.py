@@ -3,12 +3,12 @@ committed, and once there is room again the same requests (by their keys) go thr
 
 import threading
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from minibank.db import Database
 from minibank.domain.errors import BankError, LedgerUnavailable
-from minibank.models import transfers as transfer_rows
-from minibank.services import transfers
+from minibank.models import transfer_batches, transfers as transfer_rows
+from minibank.services import batches, transfers
 
 from ..support.factories import Factory
 from ..support.ledger import assert_ledger_clean, customer_total
@@ -73,6 +73,34 @@ def test_out_of_space_mid_batch_loses_and_invents_nothing(sqlite_url):
                                    destination=numbers[(seat + 1) % SENDERS], amount=100 + i,
                                    memo=memo, idempotency_key=memo if i % 2 else None)
         assert not again.replayed  # it had never been written
+    assert customer_total(db) == total
+    assert_ledger_clean(db)
+    db.dispose()
+
+
+def test_a_batch_out_of_space_fails_whole_and_goes_through_once_there_is_room(sqlite_url):
+    db = Database(sqlite_url)
+    factory = Factory(db, currency="USD")
+    alice, bob = factory.user(), factory.user()
+    source, destination = (factory.account(owner=person, balance=1_000_000).number for person in (alice, bob))
+    total = customer_total(db)
+    pages = db.read(lambda conn: conn.exec_driver_sql("PRAGMA page_count").scalar())
+    listener = _cap(db, pages + 2)
+    items = [batches.BatchItem(source, destination, 100 + i, f"item {i} " + "x" * 100) for i in range(400)]
+    for mode in ("atomic", "independent"):
+        try:
+            batches.submit(db, actor_id=alice.id, mode=mode, items=items, idempotency_key=mode)
+        except LedgerUnavailable:
+            pass
+        else:
+            raise AssertionError("the batch cannot fit in two pages")
+        assert db.read(lambda conn: conn.execute(select(func.count()).select_from(transfer_rows)).scalar()) == 2
+        assert db.read(lambda conn: conn.execute(select(func.count()).select_from(transfer_batches)).scalar()) == 0
+    event.remove(db.engine, "connect", listener)
+    db.engine.dispose()
+    for mode in ("atomic", "independent"):
+        record, replayed = batches.submit(db, actor_id=alice.id, mode=mode, items=items, idempotency_key=mode)
+        assert (record.accepted, replayed) == (400, False)
     assert customer_total(db) == total
     assert_ledger_clean(db)
     db.dispose()
