@@ -168,3 +168,27 @@ def test_a_garbled_request_hangs_up_on_its_sender_and_the_writer_goes_on(
     # Through the writer, which is still there.
     assert writer.outcomes[sent_before:] == [(moved.transfer, False)]
     assert balance(db, destination) == 1_000
+
+
+def test_a_customers_batch_goes_through_the_writer_with_each_items_reason(db, writer, make_user, make_account):
+    from minibank.domain.errors import InvalidAmount
+    from minibank.services import batches
+
+    alice, bob = make_user(), make_user()
+    source, destination = make_account(owner=alice, balance=1_000), make_account(owner=bob)
+    sent = []
+    writer.run_order = lambda order, ask=writer.run_order: sent.append(order) or ask(order)
+    items = [batches.BatchItem(source.number, destination.number, 600), batches.BatchItem(source.number, destination.number, 600),
+             batches.BatchItem(source.number, destination.number, 0, refused=InvalidAmount("Not an amount.")),
+             batches.BatchItem(source.number, destination.number, 400)]
+    record, replayed = batches.submit(db, actor_id=alice.id, mode="independent", items=items, idempotency_key="k")
+    assert len(sent) == 1 and not replayed
+    assert [getattr(item, "code", "moved") for item in record.items] == [
+        "moved", "insufficient_funds", "invalid_amount", "moved"]
+    assert record.items[2].detail == "Not an amount."
+    assert batches.submit(db, actor_id=alice.id, mode="independent", items=items, idempotency_key="k") == (record, True)
+    with pytest.raises(errors.BankError) as refused:
+        batches.submit(db, actor_id=alice.id, mode="atomic", items=items, idempotency_key="other")
+    assert refused.value.code == "batch_refused" and len(sent) == 3
+    assert (balance(db, source), balance(db, destination)) == (0, 1_000)
+    assert_ledger_clean(db)

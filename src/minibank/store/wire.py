@@ -20,11 +20,8 @@ def move_line(move: Move) -> bytes:
 
 
 def order_line(order: BatchOrder) -> bytes:
-    """A customer's batch as a JSON line."""
-    fields = asdict(order)
-    for move in fields["moves"]:
-        del move["refused"]
-    return orjson.dumps({"order": fields}) + b"\n"
+    """A customer's batch as a JSON line; an item refused before the rule goes with its refusal."""
+    return orjson.dumps({"order": order}, default=_error_fields) + b"\n"
 
 
 def request_from(fields: dict) -> Move | BatchOrder:
@@ -44,9 +41,26 @@ def move_from(fields: dict) -> Move:
     try:
         limits = Limits(**fields.pop("limits"))
         session = fields.pop("session")
-        return Move(**fields, limits=limits, session=Session(**session) if session is not None else None)
+        refused = fields.pop("refused", None)
+        return Move(**fields, limits=limits, session=Session(**session) if session is not None else None,
+                    refused=_error_from(refused) if refused is not None else None)
     except (TypeError, KeyError, AttributeError) as error:
         raise ValueError("not a move") from error
+
+
+def _error_fields(error) -> dict:
+    """A refusal as JSON: its class's name, its detail and its field."""
+    if not isinstance(error, errors.BankError):
+        raise TypeError(f"{type(error).__name__} does not go on the wire")
+    return {"error": type(error).__name__, "detail": error.detail, "field": error.field}
+
+
+def _error_from(fields: dict) -> errors.BankError:
+    """The refusal ``_error_fields`` wrote; an unknown one is an unknown outcome."""
+    kind = getattr(errors, fields["error"], None)
+    if not (isinstance(kind, type) and issubclass(kind, errors.BankError)):
+        return errors.OutcomeUnknown()
+    return kind(fields["detail"], field=fields["field"])
 
 
 def outcome_line(outcome) -> bytes:
@@ -54,7 +68,7 @@ def outcome_line(outcome) -> bytes:
     if isinstance(outcome, BatchRefused):
         return orjson.dumps({"refused_items": results_json(outcome.items)}) + b"\n"
     if isinstance(outcome, errors.BankError):
-        return orjson.dumps({"error": type(outcome).__name__, "detail": outcome.detail, "field": outcome.field}) + b"\n"
+        return orjson.dumps(_error_fields(outcome)) + b"\n"
     record, replayed = outcome
     if isinstance(record, BatchRecord):
         batch = {"id": record.id, "owner_id": record.owner_id, "mode": record.mode, "status": record.status,
@@ -66,10 +80,7 @@ def outcome_line(outcome) -> bytes:
 def outcome_from(reply: dict):
     """The outcome a reply carried: (record, replayed), or the refusal to raise."""
     if "error" in reply:
-        kind = getattr(errors, reply["error"], None)
-        if not (isinstance(kind, type) and issubclass(kind, errors.BankError)):
-            return errors.OutcomeUnknown()
-        return kind(reply["detail"], field=reply["field"])
+        return _error_from(reply)
     if "refused_items" in reply:
         # Every item is a refusal: no transfer to give an owner or a time.
         return BatchRefused(results_from(reply["refused_items"], owner_id=0, created_at=None))
