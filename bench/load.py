@@ -3,16 +3,23 @@
 import json
 import resource
 import subprocess
+import uuid
 from pathlib import Path
 
 LUA = Path(__file__).with_name("transfer.lua")
 
 
-def run_wrk(base_url: str, items_file: Path, *, clients: int, seconds: float, path: str | None = None) -> dict:
-    """Run wrk at ``clients`` connections; returns its figures plus the CPU wrk itself used."""
+def run_wrk(base_url: str, items_file: Path, *, clients: int, seconds: float, path: str | None = None,
+            batch: int | None = None, destinations: Path | None = None) -> dict:
+    """Run wrk at ``clients`` connections; returns its figures plus the CPU wrk itself used.
+
+    With ``batch``, every request is a batch of that many transfers to accounts listed in ``destinations``.
+    """
     env = {"BENCH_ITEMS": str(items_file)}
     if path:
         env["BENCH_PATH"] = path
+    if batch:
+        env.update(BENCH_BATCH=str(batch), BENCH_DESTINATIONS=str(destinations), BENCH_RUN=uuid.uuid4().hex)
     threads = min(2, clients)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(
@@ -31,7 +38,7 @@ def run_wrk(base_url: str, items_file: Path, *, clients: int, seconds: float, pa
         "clients": clients,
         "seconds": round(duration, 2),
         "ok": ok,
-        "per_second": round(ok / duration, 1),
+        "per_second": round(ok / duration, 1),  # requests (a batch is one)
         "p50_ms": figures["p50_us"] / 1000,
         "p95_ms": figures["p95_us"] / 1000,
         "p99_ms": figures["p99_us"] / 1000,

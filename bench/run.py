@@ -36,6 +36,7 @@ from tests.support.ledger import customer_total  # noqa: E402
 from tests.support.servers import app_server  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BATCH_CEILING_CLIENTS = 32  # pgbench at its own best concurrency here: the stricter yardstick
 SECRET = "Qm3vN8rT1xWc7LpZ4sYb9KdF2gHj6AeU0oRi5tVn-XwJ_yCqMkBzPaEs"  # random: production refuses weak secrets
 
 
@@ -64,6 +65,8 @@ def bench_engine(engine: str, options, work: Path) -> dict:
     db = Database(url)
     migrate.upgrade(db.engine)
     people = seed.customers(db, count=options.customers)
+    # The batches pay into every customer's accounts, and into more of them: at least 2,000 in all.
+    destinations = seed.more_accounts(db, people, per_customer=options.batch_accounts)
     histories = {n: seed.history_account(db, owner_email=people[0][0], entries=n) for n in options.history}
     seed.settle(db)
     total_before = customer_total(db)
@@ -77,7 +80,7 @@ def bench_engine(engine: str, options, work: Path) -> dict:
         "MINIBANK_DB_POOL_SIZE": str(options.threads[engine] + 1),  # and one for the audit sealer
         "MINIBANK_TOKEN_TTL": "86400",  # one login per customer serves the whole run
     }
-    result = {"transfers": {}, "ceiling": {}, "history": {}}
+    result = {"transfers": {}, "ceiling": {}, "batches": {}, "history": {}}
     with app_server(env, args=("--workers", str(options.workers), "--threads", str(options.threads[engine])),
                     log=work / f"{engine}-server.log") as base:
         items = _items_file(base, people, work / f"{engine}-items.txt")
@@ -91,6 +94,7 @@ def bench_engine(engine: str, options, work: Path) -> dict:
             result["ceiling"][clients] = {**medians, "all_runs": ceiling_runs}
             print(f"   C={clients}: {result['transfers'][clients]['per_second']} transfers/s, "
                   f"ceiling {medians}", flush=True)
+        result["batches"] = _batches(engine, options, work, base, items, destinations)
         history_items = _items_file(base, people[:1], work / f"{engine}-history-items.txt")
         # Alternated, like the transfers and their ceiling: whatever the database does in the
         # background after the transfer runs (autovacuum) then falls on both accounts alike.
@@ -107,6 +111,27 @@ def bench_engine(engine: str, options, work: Path) -> dict:
     db.dispose()
     _clear_away(engine, work)
     return result
+
+
+def _batches(engine: str, options, work: Path, base: str, items: Path, destinations: list[str]) -> dict:
+    """Batches of --batch-size transfers at each of --batch-clients, interleaved with the ceiling (at C = 32)."""
+    targets = work / f"{engine}-destinations.txt"
+    targets.write_text("\n".join(destinations) + "\n")
+    measured = {}
+    for clients in options.batch_clients:
+        runs, ceiling_runs = [], []
+        for _ in range(options.runs):
+            ceiling_runs.append(_ceiling(engine, options, work, BATCH_CEILING_CLIENTS))
+            runs.append(run_wrk(base, items, clients=clients, seconds=options.seconds, batch=options.batch_size,
+                                destinations=targets))
+        run = _median_run(runs)
+        medians = {key: statistics.median(run[key] for run in ceiling_runs) for key in ceiling_runs[0]}
+        transfers_per_s = round(run["per_second"] * options.batch_size, 1)
+        measured[clients] = {**run, "batch_size": options.batch_size, "accounts": len(destinations),
+                             "transfers_per_second": transfers_per_s, "ceiling": {**medians, "all_runs": ceiling_runs}}
+        print(f"   batches of {options.batch_size}, C={clients}: {run['per_second']} batches/s = {transfers_per_s} "
+              f"transfers/s, ceiling {medians}", flush=True)
+    return measured
 
 
 def _clear_away(engine: str, work: Path) -> None:
@@ -193,6 +218,14 @@ def summary(results: dict) -> list[dict]:
                 "ceiling_tps": reference, "ratio": round(run["per_second"] / reference, 3) if reference else None,
                 "wrk_cpu_cores": run["load_generator_cpu"],
             })
+        for clients, run in result.get("batches", {}).items():
+            reference = run["ceiling"].get("pgbench_tps") or run["ceiling"].get("sqlite_loop_tps")
+            rows.append({
+                "engine": engine, "batch_C": clients, "batch_size": run["batch_size"], "accounts": run["accounts"],
+                "batches_per_s": run["per_second"], "transfers_per_s": run["transfers_per_second"],
+                "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "errors": run["errors_total"],
+                "ceiling_tps": reference, "ratio": round(run["transfers_per_second"] / reference, 3) if reference else None,
+            })
         for entries, run in result["history"].items():
             rows.append({"engine": engine, "history_entries": entries, "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
                          "errors": run["errors"]})
@@ -208,6 +241,10 @@ def _options():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--history", default="10000,1000000", help="entries on the measured history accounts")
+    parser.add_argument("--batch-clients", default="8", help="concurrencies of the batch runs (empty: none)")
+    parser.add_argument("--batch-size", type=int, default=100, help="transfers per batch request")
+    parser.add_argument("--batch-accounts", type=int, default=8,
+                        help="more accounts per customer that batches pay into (with the 2 funded ones each)")
     # Measured best on 2 cores: more processes only add contention for the same CPU. Workers
     # serve greenlets on both engines; --threads sizes each worker's database pool (on SQLite,
     # more requests at once keep more moves in each of the writer process's batches).
@@ -223,6 +260,7 @@ def _options():
     options.engines = options.engines.split(",")
     options.threads = _per_engine(options.threads, options.engines)
     options.clients = [int(c) for c in options.clients.split(",")]
+    options.batch_clients = [int(c) for c in options.batch_clients.split(",") if c]
     options.history = [int(n) for n in options.history.split(",")]
     return options
 

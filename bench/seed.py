@@ -28,6 +28,17 @@ def customers(db: Database, *, count: int, currency: str = "USD") -> list[tuple[
     return made
 
 
+def more_accounts(db: Database, people: list[tuple[str, list[str]]], *, per_customer: int,
+                  currency: str = "USD") -> list[str]:
+    """``per_customer`` more (empty) accounts for each customer; every customer account's number."""
+    numbers = [number for _, owned in people for number in owned]
+    for email, _ in people:
+        owner = users.get_by_email(db, email=email)
+        for i in range(per_customer):
+            numbers.append(accounts.open_account(db, owner_id=owner.id, name=f"Pot {i}", currency=currency).number)
+    return numbers
+
+
 # n transfers of one cent from `source` to `target`, with both entries and running balances,
 # as the service would have written them one by one.
 _SERIES = {

@@ -177,7 +177,7 @@ def test_a_customers_batch_goes_through_the_writer_with_each_items_reason(db, wr
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=1_000), make_account(owner=bob)
     sent = []
-    writer.run_order = lambda order, ask=writer.run_order: sent.append(order) or ask(order)
+    writer.run = lambda unit, ask=writer.run: sent.append(unit) or ask(unit)
     items = [batches.BatchItem(source.number, destination.number, 600), batches.BatchItem(source.number, destination.number, 600),
              batches.BatchItem(source.number, destination.number, 0, refused=InvalidAmount("Not an amount.")),
              batches.BatchItem(source.number, destination.number, 400)]

@@ -1,15 +1,15 @@
 """Transfer batches: many of a customer's transfers sent as one order, all or none, or each on its own.
 
-Pure: the ledger engine (store/ledger.py) decides a batch's moves with the same rule as
-single ones (moves.decide), then settles them here, and writes the batch's record in the
-same transaction as its transfers.
+Pure: the ledger engine (store/ledger.py) hands every unit waiting in a process, single
+moves and customers' batches alike, to ``decide_units``, which judges each move by the same
+rule (moves.Running); the engine writes a batch's record in the transaction of its transfers.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from .errors import BankError
-from .moves import Accepted, Decision, Move, Refused, TransferRecord
+from .errors import BankError, IdempotencyKeyReused, Unauthenticated
+from .moves import Accepted, Decision, Facts, Move, Refused, Running, TransferRecord
 
 ATOMIC = "atomic"
 INDEPENDENT = "independent"
@@ -87,12 +87,60 @@ class BatchRecord:
         return sum(isinstance(item, TransferRecord) for item in self.items)
 
 
-def settle(order: BatchOrder, decisions: list[Decision]) -> list[Decision]:
-    """The decisions as the batch's mode has them: in an atomic batch, one refusal leaves every move unmade."""
+@dataclass(frozen=True, slots=True)
+class OrderDecision:
+    """What the engine does with a customer's batch: write its moves' decisions, replay it, or refuse it whole."""
+
+    order: BatchOrder
+    decisions: tuple[Decision, ...] = ()
+    replay: BatchRecord | None = None  # stored under the same key, with the same request
+    twin: bool = False  # sent twice in one batch of the engine: answered with the first one's result
+    error: BankError | None = None  # refused whole: nothing of it is written
+
+    @property
+    def moves(self) -> bool:
+        """Whether any of its transfers moves."""
+        return any(isinstance(decision, Accepted) for decision in self.decisions)
+
+
+Unit = Move | BatchOrder
+
+
+def decide_units(units: list[Unit], facts: Facts) -> list[Decision | OrderDecision]:
+    """Single moves and customers' batches in order, each judged against the facts as those before it left them."""
+    running = Running(facts)
+    orders_in_batch: dict[tuple[int, str], BatchOrder] = {}
+    return [running.decide(unit) if isinstance(unit, Move) else _decide_order(unit, running, facts, orders_in_batch)
+            for unit in units]
+
+
+def _decide_order(order: BatchOrder, running: Running, facts: Facts, orders_in_batch: dict) -> OrderDecision:
+    key = (order.owner_id, order.key)
+    earlier = facts.batches.get(key)
+    if earlier is not None:
+        request_hash, record = earlier
+        if request_hash != order.request_hash:
+            return OrderDecision(order, error=IdempotencyKeyReused())
+        return OrderDecision(order, replay=record)
+    if key in orders_in_batch:
+        twin = orders_in_batch[key]
+        return OrderDecision(order, twin=True) if twin.request_hash == order.request_hash else \
+            OrderDecision(order, error=IdempotencyKeyReused())
+    running.tentatively()
+    decisions = [running.decide(move) for move in order.moves]
+    if any(isinstance(decision, Refused) and isinstance(decision.error, Unauthenticated) for decision in decisions):
+        running.undo()
+        return OrderDecision(order, error=Unauthenticated())  # the request's session: nothing of it is written
     if order.atomic and any(isinstance(decision, Refused) for decision in decisions):
-        return [Refused(decision.move, NotApplied()) if isinstance(decision, Accepted) else decision
-                for decision in decisions]
-    return decisions
+        running.undo()
+        decisions = [Refused(decision.move, NotApplied()) if isinstance(decision, Accepted) else decision
+                     for decision in decisions]
+    else:
+        running.keep()
+    decided = OrderDecision(order, tuple(decisions))
+    if decided.moves:
+        orders_in_batch[key] = order
+    return decided
 
 
 def status_of(items: list[ItemResult]) -> str:

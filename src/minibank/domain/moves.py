@@ -5,7 +5,7 @@ Pure: no database here. The ledger engine (store/ledger.py) reads the facts, cal
 one judge of every movement, on every engine.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .errors import BankError, IdempotencyKeyReused, Unauthenticated
@@ -92,6 +92,8 @@ class Facts:
     revoked: set[str] = field(default_factory=set)
     sent_last_24h: dict[int, int] = field(default_factory=dict)
     stored: dict[tuple[int | None, str], tuple[str, TransferRecord]] = field(default_factory=dict)
+    # Customers' batches stored under their keys: (owner, key) -> (request hash, batches.BatchRecord).
+    batches: dict[tuple[int, str], tuple[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,21 +136,66 @@ def daily_window_start(now: datetime) -> datetime:
 
 def decide(moves: list[Move], facts: Facts) -> list[Decision]:
     """Each move in order, judged by the rule against the facts as the moves before it left them."""
-    accounts = dict(facts.accounts)
-    sent = dict(facts.sent_last_24h)
-    keys_in_batch: dict[tuple[int | None, str], Move] = {}
-    decisions: list[Decision] = []
-    for move in moves:
-        decision = _decide_one(move, facts, accounts, sent, keys_in_batch)
+    running = Running(facts)
+    return [running.decide(move) for move in moves]
+
+
+_MISSING = object()
+
+
+class Running:
+    """The facts as the moves decided so far left them: balances, daily totals, the keys of this batch.
+
+    Between ``tentatively()`` and ``keep()`` or ``undo()``, what the moves change can be taken
+    back: an atomic batch that is refused leaves the facts as they were for the moves after it.
+    """
+
+    def __init__(self, facts: Facts):
+        self.facts = facts
+        self.accounts = dict(facts.accounts)
+        self.sent = dict(facts.sent_last_24h)
+        self.keys: dict[tuple[int | None, str], Move] = {}
+        self._undo: list | None = None
+
+    def decide(self, move: Move) -> Decision:
+        """The rule's decision on ``move``; an accepted move changes the facts for the next."""
+        decision = _decide_one(move, self.facts, self.accounts, self.sent, self.keys)
         if isinstance(decision, Accepted):
-            accounts[move.source] = replace(decision.source, balance=decision.source.balance - move.amount)
-            accounts[move.destination] = replace(decision.destination, balance=decision.destination.balance + move.amount)
+            source, destination = decision.source, decision.destination
+            self._set(self.accounts, move.source, _with_balance(source, source.balance - move.amount))
+            self._set(self.accounts, move.destination, _with_balance(destination, destination.balance + move.amount))
             if move.customer is not None:
-                sent[move.customer] = sent.get(move.customer, 0) + move.amount
+                self._set(self.sent, move.customer, self.sent.get(move.customer, 0) + move.amount)
             if move.key is not None:
-                keys_in_batch[(move.actor_id, move.key)] = move
-        decisions.append(decision)
-    return decisions
+                self._set(self.keys, (move.actor_id, move.key), move)
+        return decision
+
+    def tentatively(self) -> None:
+        """From here, remember how to take the changes back."""
+        self._undo = []
+
+    def keep(self) -> None:
+        """Keep the changes made since ``tentatively()``."""
+        self._undo = None
+
+    def undo(self) -> None:
+        """Take back the changes made since ``tentatively()``."""
+        for table, key, old in reversed(self._undo or []):
+            if old is _MISSING:
+                del table[key]
+            else:
+                table[key] = old
+        self._undo = None
+
+    def _set(self, table: dict, key, value) -> None:
+        if self._undo is not None:
+            self._undo.append((table, key, table.get(key, _MISSING)))
+        table[key] = value
+
+
+def _with_balance(state: AccountState, balance: int) -> AccountState:
+    # The constructor, not dataclasses.replace: this runs twice per accepted move.
+    return AccountState(state.id, state.owner_id, state.currency, state.status, state.kind, balance)
 
 
 def _decide_one(move: Move, facts: Facts, accounts, sent, keys_in_batch) -> Decision:

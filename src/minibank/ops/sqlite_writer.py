@@ -82,12 +82,8 @@ def serve(database: str, socket_path: str, parent: int) -> None:
                 selector.register(client, selectors.EVENT_READ)
             else:
                 requests.extend(_read(key.fileobj, buffers, selector))
-        moves = [(client, request) for client, request in requests if isinstance(request, Move)]
-        if moves:
-            _reply(moves, _run_batch(db, [move for _, move in moves]))
-        for client, order in requests:
-            if isinstance(order, BatchOrder):  # a customer's batch: a transaction of its own
-                _reply([(client, order)], [_run_order(db, order)])
+        if requests:
+            _reply(requests, _run_batch(db, [unit for _, unit in requests]))
         if time.monotonic() >= seal_due:
             # The audit sealer runs here rather than in the workers: it holds the write lock while it hashes.
             seal_due = time.monotonic() + INTERVAL
@@ -128,22 +124,13 @@ def _hang_up(client: socket.socket, buffers: dict, selector) -> list:
     return []
 
 
-def _run_batch(db, moves: list[Move]) -> list[bytes]:
-    """Every move in one batch of the engine; a reply line for each."""
+def _run_batch(db, units: list[Move | BatchOrder]) -> list[bytes]:
+    """Every move and customer's batch in one batch of the engine; a reply line for each."""
     try:
-        return [outcome_line(outcome) for outcome in db.ledger.run_batch(moves)]
+        return [outcome_line(outcome) for outcome in db.ledger.run_batch(units)]
     except Exception:  # noqa: BLE001 - each worker hears of it as an unknown outcome, and the writer goes on
         log.exception("sqlite_writer.batch_failed")
-        return [orjson.dumps({"unknown": True}) + b"\n"] * len(moves)
-
-
-def _run_order(db, order: BatchOrder) -> bytes:
-    """A customer's batch in the engine; its reply line."""
-    try:
-        return outcome_line(db.ledger.run_order(order))
-    except Exception:  # noqa: BLE001 - as for _run_batch
-        log.exception("sqlite_writer.batch_failed")
-        return orjson.dumps({"unknown": True}) + b"\n"
+        return [orjson.dumps({"unknown": True}) + b"\n"] * len(units)
 
 
 def _reply(requests: list, replies: list[bytes]) -> None:

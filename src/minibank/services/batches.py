@@ -65,7 +65,7 @@ def submit(
     order = BatchOrder(owner_id=actor_id, key=idempotency_key, request_hash=_request_hash(mode, moves), mode=mode,
                        moves=moves, client_ip=client_ip)
     try:
-        record, replayed = db.ledger.submit_order(order)
+        record, replayed = db.ledger.submit(order)
     except BankError as refusal:
         TRANSFERS.labels("batch", refusal.code).inc()
         log.info("batch.refused", code=refusal.code, actor_id=actor_id, mode=mode, items=len(items))

@@ -39,6 +39,11 @@ def batch_row(order: BatchOrder, record: BatchRecord, now) -> dict:
     }
 
 
+def stored_batches(rows) -> dict[tuple[int, str], tuple[str, BatchRecord]]:
+    """(owner, key) -> (request hash, record), from rows of (owner, key, hash, id, mode, status, created_at, results)."""
+    return {(row[0], row[1]): record_from(row[2:], owner_id=row[0]) for row in rows}
+
+
 def record_from(row, *, owner_id: int) -> tuple[str, BatchRecord]:
     """A stored batch's request hash and record, from (hash, id, mode, status, created_at, results)."""
     request_hash, batch_id, mode, status, created_at, results = row

@@ -21,15 +21,16 @@ import psycopg
 import structlog
 
 from .driver import backoff, bind_time, closed_by_server, count_retry, is_retryable, rollback
-from ..domain.batches import BatchOrder, BatchRecord, BatchRefused, ItemRefusal, settle, status_of, unmade
-from ..domain.errors import BankError, Busy, IdempotencyKeyReused, LedgerUnavailable, OutcomeUnknown, Unauthenticated
-from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, decide, start_of_hour
+from ..domain.batches import (BatchOrder, BatchRecord, BatchRefused, ItemRefusal, OrderDecision, Unit, decide_units,
+                              status_of, unmade)
+from ..domain.errors import Busy, LedgerUnavailable, OutcomeUnknown
+from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, start_of_hour
 from ..models import utcnow
 from ..ops.metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from . import ledger_pg, ledger_sqlite
 from .batcher import Batcher
 from .writer_client import WriterUnavailable
-from .batch_rows import batch_row, record_from, write_batch
+from .batch_rows import batch_row, write_batch
 from .ledger_rows import BatchRows, fact_rows
 
 MAX_BATCH = 256
@@ -41,7 +42,7 @@ _IDEMPOTENCY_RACE = ("uq_transfers_idempotency", "transfers.initiator_id, transf
 T = TypeVar("T")
 log = structlog.get_logger("minibank.ledger")
 
-Outcome = tuple[TransferRecord, bool] | BaseException
+Outcome = tuple[TransferRecord | BatchRecord, bool] | BaseException
 
 
 class Ledger:
@@ -50,7 +51,7 @@ class Ledger:
     def __init__(self, db):
         self._db = db
         self._sql = ledger_pg if db.dialect == "postgresql" else ledger_sqlite
-        self._batcher: Batcher[Move, Outcome] = Batcher(self.run_batch, max_batch=MAX_BATCH)
+        self._batcher: Batcher[Unit, Outcome] = Batcher(self.run_batch, max_batch=MAX_BATCH)
         # SQLite under `minibank serve`: the writer process's client (ops/sqlite_writer.py), which runs
         # this same engine for every worker. Without one, this process batches its own moves.
         self.writer = None
@@ -61,123 +62,65 @@ class Ledger:
         if self.writer is not None:
             self.writer.renew()
 
-    def submit(self, move: Move) -> tuple[TransferRecord, bool]:
-        """The committed transfer and whether it replays an earlier one; raises the move's refusal."""
-        LEDGER_IN_FLIGHT.inc()
+    def submit(self, unit: Unit):
+        """A move's transfer, or a customer's batch's record, and whether it replays one; raises the refusal."""
+        size = len(unit.moves) if isinstance(unit, BatchOrder) else 1
+        LEDGER_IN_FLIGHT.inc(size)
         try:
-            if self.writer is not None and move.refused is None:
+            if self.writer is not None and not (isinstance(unit, Move) and unit.refused is not None):
                 try:
-                    outcome = self.writer.run(move)
+                    outcome = self.writer.run(unit)
                 except WriterUnavailable:
                     pass  # the client logs it once; this process runs the engine itself
                 else:
                     if isinstance(outcome, BaseException):
                         raise outcome
                     return outcome
-            return self._batcher.submit(move)
+            return self._batcher.submit(unit)
         finally:
-            LEDGER_IN_FLIGHT.dec()
+            LEDGER_IN_FLIGHT.dec(size)
 
-    def submit_order(self, order: BatchOrder) -> tuple[BatchRecord, bool]:
-        """A customer's batch, in a transaction of its own: its record and whether it replays one; raises its refusal."""
-        LEDGER_IN_FLIGHT.inc(len(order.moves))
+    def run_batch(self, units: list[Unit]) -> list[Outcome]:
+        """Decide and write ``units`` (moves and customers' batches) as one batch, in this thread: one outcome each."""
+        LEDGER_BATCH_SIZE.observe(sum(len(unit.moves) if isinstance(unit, BatchOrder) else 1 for unit in units))
+        return self._run(units)
+
+    def _run(self, units: list[Unit]) -> list[Outcome]:
         try:
-            outcome = None
-            if self.writer is not None:
-                try:
-                    outcome = self.writer.run_order(order)
-                except WriterUnavailable:
-                    pass  # as for single moves: this process runs the engine itself
-            if outcome is None:
-                outcome = self.run_order(order)
-            if isinstance(outcome, BaseException):
-                raise outcome
-            return outcome
-        finally:
-            LEDGER_IN_FLIGHT.dec(len(order.moves))
-
-    def run_batch(self, moves: list[Move]) -> list[Outcome]:
-        """Decide and write ``moves`` as one batch, in this thread: one outcome each, in order."""
-        LEDGER_BATCH_SIZE.observe(len(moves))
-        return self._run(moves)
-
-    def run_order(self, order: BatchOrder) -> tuple[BatchRecord, bool] | BaseException:
-        """Decide and write a customer's batch in one transaction of its own, in this thread."""
-        LEDGER_BATCH_SIZE.observe(len(order.moves))
-        try:
-            return _retrying(lambda: self._order_once(order))
-        except BankError as refusal:
-            return refusal
-        except (sqlite3.Error, psycopg.Error) as error:
-            # One transaction holds the whole batch: it fails whole, and nothing of it was written.
-            log.error("ledger.batch_failed", items=len(order.moves), error=str(error))
-            return LedgerUnavailable()
-
-    def _run(self, moves: list[Move]) -> list[Outcome]:
-        try:
-            return _retrying(lambda: self._once(moves))
+            return _retrying(lambda: self._once(units))
         except Busy as busy:
-            return [busy] * len(moves)
+            return [busy] * len(units)
         except (sqlite3.Error, psycopg.Error) as error:
-            return self._alone(moves, error)
+            return self._alone(units, error)
 
-    def _alone(self, moves: list[Move], error: Exception) -> list[Outcome]:
-        """After a failure that is not a conflict: each move alone, so that only a move that cannot be written fails."""
-        if len(moves) > 1:
-            return [self._run([move])[0] for move in moves]
-        log.error("ledger.write_failed", kind=moves[0].kind, error=str(error))
+    def _alone(self, units: list[Unit], error: Exception) -> list[Outcome]:
+        """After a failure that is not a conflict: each unit alone, so that only one that cannot be written fails."""
+        if len(units) > 1:
+            return [self._run([unit])[0] for unit in units]
+        log.error("ledger.write_failed", kind=getattr(units[0], "kind", "batch"), error=str(error))
         return [LedgerUnavailable()]
 
-    def _once(self, moves: list[Move]) -> list[Outcome]:
+    def _once(self, units: list[Unit]) -> list[Outcome]:
         now = utcnow()
+        dialect = self._db.dialect
+        moves = [move for unit in units for move in (unit.moves if isinstance(unit, BatchOrder) else (unit,))]
+        orders = [unit for unit in units if isinstance(unit, BatchOrder)]
         with self._transaction() as driver:
-            decisions, ids = self._decide(driver, moves, now)
-            records = self._write(driver, decisions, ids, now)
+            facts, ids = self._sql.read_facts(driver, fact_rows(moves, now))
+            batch_ids: list[int] = []
+            if orders:
+                facts.batches, batch_ids = self._sql.read_batches(driver, sorted({(o.owner_id, o.key) for o in orders}),
+                                                                  len(orders))
+            decided = decide_units(units, facts)
+            flat = [d for x in decided for d in (x.decisions if isinstance(x, OrderDecision) else (x,))]
+            records = iter(self._write(driver, flat, ids, now))
+            answers = _Answers(now, iter(batch_ids))
+            outcomes = [answers.of(x, records) for x in decided]
+            for order, record in answers.new_batches:
+                write_batch(driver, dialect, batch_row(order, record, bind_time(dialect, now)))
             if not _commit(driver):
-                return [OutcomeUnknown() if isinstance(d, Accepted) else _answer(d, {}) for d in decisions]
-        written: dict = {}
-        outcomes: list[Outcome] = []
-        for decision, record in zip(decisions, records):
-            if record is not None:
-                if decision.move.key is not None:
-                    written[(decision.move.actor_id, decision.move.key)] = record
-                outcomes.append((record, False))
-            else:
-                outcomes.append(_answer(decision, written))
+                return [OutcomeUnknown() if fresh else outcome for outcome, fresh in zip(outcomes, answers.fresh)]
         return outcomes
-
-    def _order_once(self, order: BatchOrder) -> tuple[BatchRecord, bool]:
-        now = utcnow()
-        with self._transaction() as driver:
-            stored, batch_id = self._sql.read_batch(driver, order.owner_id, order.key)
-            if stored is not None:
-                request_hash, record = record_from(stored, owner_id=order.owner_id)
-                if request_hash != order.request_hash:
-                    raise IdempotencyKeyReused()
-                rollback(driver)
-                return record, True
-            decisions, ids = self._decide(driver, list(order.moves), now)
-            decisions = settle(order, decisions)
-            for decision in decisions:
-                if isinstance(decision, Refused) and isinstance(decision.error, Unauthenticated):
-                    raise decision.error  # the whole request's session: nothing of it is written
-            records = self._write(driver, decisions, ids, now)
-            items = tuple(record if record is not None else ItemRefusal.of(decision.error)
-                          for decision, record in zip(decisions, records))
-            if not any(record is not None for record in records):
-                if not _commit(driver):  # the refusals' audit rows
-                    raise OutcomeUnknown()
-                raise BatchRefused(items)
-            record = BatchRecord(batch_id, order.owner_id, order.mode, status_of(items), now, items)
-            write_batch(driver, self._db.dialect, batch_row(order, record, bind_time(self._db.dialect, now)))
-            if not _commit(driver):
-                raise OutcomeUnknown()
-        return record, False
-
-    def _decide(self, driver, moves: list[Move], now) -> tuple[list[Decision], list[int]]:
-        """Lock and read the facts the moves need, and let the rule decide each in order; with an id for each."""
-        facts, ids = self._sql.read_facts(driver, fact_rows(moves, now))
-        return decide(moves, facts), ids
 
     def _write(self, driver, decisions: list[Decision], ids: list[int], now) -> list[TransferRecord | None]:
         """Write the accepted moves and the refusals' audit rows: the record of each accepted move, None for the rest."""
@@ -260,8 +203,49 @@ def _record(decision: Accepted, transfer_id: int, now) -> TransferRecord:
                           move.memo, now, move.actor_id, decision.source.owner_id, decision.destination.owner_id)
 
 
-def _answer(decision: Decision, written: dict) -> Outcome:
-    if isinstance(decision, Refused):
-        return decision.error
-    record = decision.record or written.get((decision.move.actor_id, decision.move.key))
-    return (record, True) if record is not None else OutcomeUnknown()
+class _Answers:
+    """Each unit's answer from its decision and the records written; which depend on this batch's COMMIT."""
+
+    def __init__(self, now, batch_ids):
+        self.now, self.batch_ids = now, batch_ids
+        self.written: dict = {}  # idempotency keys (moves' and batches') written in this batch: their records
+        self.new_batches: list[tuple[BatchOrder, BatchRecord]] = []
+        self.fresh: list[bool] = []
+
+    def of(self, decided, records) -> Outcome:
+        """The answer to one unit; ``records`` yields the record (or None) of each of its moves, in order."""
+        if isinstance(decided, OrderDecision):
+            return self._order(decided, records)
+        record = next(records)
+        move = decided.move
+        if record is not None:
+            if move.key is not None:
+                self.written[(move.actor_id, move.key)] = record
+            return self._answer((record, False), fresh=True)
+        if isinstance(decided, Refused):
+            return self._answer(decided.error, fresh=False)
+        record = decided.record or self.written.get((move.actor_id, move.key))
+        return self._answer((record, True) if record is not None else OutcomeUnknown(), fresh=decided.record is None)
+
+    def _order(self, decided: OrderDecision, records) -> Outcome:
+        order = decided.order
+        if decided.error is not None:
+            return self._answer(decided.error, fresh=False)
+        if decided.replay is not None:
+            return self._answer((decided.replay, True), fresh=False)
+        if decided.twin:
+            record = self.written.get(("batch", order.owner_id, order.key))
+            return self._answer((record, True) if record is not None else OutcomeUnknown(), fresh=True)
+        written = [next(records) for _ in decided.decisions]
+        items = tuple(record if record is not None else ItemRefusal.of(decision.error)
+                      for decision, record in zip(decided.decisions, written))
+        if not decided.moves:
+            return self._answer(BatchRefused(items), fresh=False)
+        record = BatchRecord(next(self.batch_ids), order.owner_id, order.mode, status_of(items), self.now, items)
+        self.written[("batch", order.owner_id, order.key)] = record
+        self.new_batches.append((order, record))
+        return self._answer((record, False), fresh=True)
+
+    def _answer(self, outcome: Outcome, *, fresh: bool) -> Outcome:
+        self.fresh.append(fresh)
+        return outcome

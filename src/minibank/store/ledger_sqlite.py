@@ -6,6 +6,7 @@ into SQLite, and one executemany writes all of a batch's rows of a table.
 
 from .driver import bind_time, read_time
 from ..domain.moves import Facts
+from .batch_rows import stored_batches
 from .ledger_rows import BatchRows, FactRows, facts_from
 
 
@@ -13,14 +14,16 @@ def _marks(values: list) -> str:
     return ",".join("?" * len(values))
 
 
-def read_batch(conn, owner_id: int, key: str) -> tuple[tuple | None, int]:
-    """The batch stored under (owner, key) as (hash, id, mode, status, created_at, results), and a new batch id."""
-    stored = conn.execute(
-        "SELECT request_hash, id, mode, status, created_at, results FROM transfer_batches "
-        "WHERE owner_id = ? AND idempotency_key = ?", (owner_id, key),
-    ).fetchone()
-    new_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM transfer_batches").fetchone()[0]
-    return stored, new_id
+def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, list[int]]:
+    """The batches stored under ``keys`` ((owner, key) -> (hash, record)), and ``count`` new batch ids."""
+    stored = []
+    for owner, key in keys:
+        stored += conn.execute(
+            "SELECT owner_id, idempotency_key, request_hash, id, mode, status, created_at, results "
+            "FROM transfer_batches WHERE owner_id = ? AND idempotency_key = ?", (owner, key),
+        ).fetchall()
+    first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM transfer_batches").fetchone()[0]
+    return stored_batches(stored), list(range(first, first + count))
 
 
 def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:

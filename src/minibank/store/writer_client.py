@@ -31,18 +31,11 @@ class WriterClient:
         """Per-thread connections keyed anew (once gevent has patched threading: per greenlet)."""
         self._local = threading.local()
 
-    def run(self, move: Move):
-        """The move's outcome from the writer: (record, replayed), or the refusal to raise."""
-        return self._ask(move_line(move))
-
-    def run_order(self, order: BatchOrder):
-        """The batch's outcome from the writer: (batch record, replayed), or the refusal to raise."""
-        return self._ask(order_line(order))
-
-    def _ask(self, line: bytes):
+    def run(self, unit: Move | BatchOrder):
+        """The outcome from the writer of a move or a customer's batch: (record, replayed), or the refusal to raise."""
         channel = self._channel()
         try:
-            channel.write(line)
+            channel.write(order_line(unit) if isinstance(unit, BatchOrder) else move_line(unit))
             channel.flush()
         except OSError as error:
             self._close()
