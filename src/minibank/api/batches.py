@@ -1,9 +1,6 @@
 """API transfer batches: up to a thousand transfers in one request, all or none, or each on its own."""
 
-from datetime import datetime
-
 from flask import current_app, request
-from pydantic import TypeAdapter
 
 from ..domain.accounts import normalize_number
 from ..domain.batches import BatchRefused, ItemRefusal
@@ -18,7 +15,7 @@ from .body import parse_json
 from .idempotency import KEY_HEADER, created, idempotency_key
 from .registry import PROBLEM, operation
 from .schemas import TransferBatchIn, TransferBatchOut
-from .shapes import transfer_out
+from .shapes import api_time, transfer_out
 
 
 @operation(bp, "POST", "/transfer-batches", summary="Send a batch of transfers", tag="transfers",
@@ -59,9 +56,6 @@ def get_batch(batch_id: int):
     return batch_out(batches.get_for_owner(db, batch_id=batch_id, owner_id=current_user().id)), 200
 
 
-_TIME = TypeAdapter(datetime)  # times as every other answer writes them
-
-
 def _item(transfer) -> batches.BatchItem:
     source, destination = normalize_number(transfer.from_account), normalize_number(transfer.to_account)
     try:
@@ -76,7 +70,7 @@ def batch_out(record) -> dict:
     items = [_item_out(index, item) for index, item in enumerate(record.items)]
     moved = record.accepted
     return {"id": record.id, "mode": record.mode, "status": record.status, "moved": moved,
-            "refused": len(items) - moved, "created_at": _TIME.dump_python(record.created_at, mode="json"), "items": items}
+            "refused": len(items) - moved, "created_at": api_time(record.created_at), "items": items}
 
 
 def _item_out(index: int, item) -> dict:

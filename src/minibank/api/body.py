@@ -66,7 +66,8 @@ def parse_json(model: type[BaseModel]):
         parsed = model.model_validate(data)
     except ValidationError as invalid:
         raise RequestInvalid(validation_errors(invalid)) from None
-    _refuse_unstorable_text(parsed)
+    if _ESCAPED_UNSTORABLE.search(raw):  # only an escape can carry them into valid JSON
+        _refuse_unstorable_text(data)
     return parsed
 
 
@@ -80,12 +81,13 @@ def validation_errors(invalid: ValidationError) -> list[dict]:
 
 # PostgreSQL refuses NUL in text and UTF-8 cannot encode a lone surrogate: either would be a 500.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_ESCAPED_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _refuse_unstorable_text(value, path: str = "") -> None:
-    """Every text in the parsed body, nested models and lists included."""
-    if isinstance(value, BaseModel):
-        for name, inner in value:
+    """Every text of the body as decoded (the models' fields are its keys), nested objects and lists included."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
             _refuse_unstorable_text(inner, f"{path}.{name}" if path else name)
     elif isinstance(value, list):
         for index, inner in enumerate(value):

@@ -73,9 +73,12 @@ def submit(
     outcome = "replayed" if replayed else record.status
     TRANSFERS.labels("batch", outcome).inc()
     if not replayed:
+        moved: dict[str, int] = {}
         for item in record.items:
             if isinstance(item, TransferRecord):
-                TRANSFERRED.labels(item.currency).inc(item.amount)
+                moved[item.currency] = moved.get(item.currency, 0) + item.amount
+        for currency, amount in moved.items():
+            TRANSFERRED.labels(currency).inc(amount)
     log.info(f"batch.{outcome}", batch_id=record.id, actor_id=actor_id, mode=mode, items=len(items),
              accepted=record.accepted)
     return record, replayed

@@ -175,8 +175,9 @@ def checked(move: Move) -> Move:
             raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
     except BankError as error:
         return replace(move, refused=error)
-    request_hash = _request_hash(move.kind, move.source, move.destination, move.amount, memo) if move.key else None
-    return replace(move, memo=memo, request_hash=request_hash)
+    if move.key is None:
+        return move if memo == move.memo else replace(move, memo=memo)
+    return replace(move, memo=memo, request_hash=_request_hash(move.kind, move.source, move.destination, move.amount, memo))
 
 
 def _request_hash(kind: str, source: str, destination: str, amount: int, memo: str) -> str:

@@ -1,9 +1,10 @@
 """What a batch asks of the database, and what it writes, as plain rows both dialects bind."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+import orjson
 
 from ..domain.accounts import is_valid_number
 from ..domain.errors import InvalidAmount, InvalidInput
@@ -12,7 +13,7 @@ from ..domain.transfers import AccountState
 
 
 def _json(value: dict) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass(frozen=True, slots=True)
