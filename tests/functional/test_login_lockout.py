@@ -169,7 +169,7 @@ def events(db, *names):
 
 
 def test_failures_and_lockouts_are_audited_and_counted(app, client, clock, victim, db):
-    from minibank.ops.metrics import LOGIN_FAILURES
+    from minibank.metrics import LOGIN_FAILURES
 
     before = LOGIN_FAILURES._value.get()
     for _ in range(5):

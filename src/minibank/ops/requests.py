@@ -8,7 +8,7 @@ from functools import lru_cache
 import structlog
 from flask import Flask, Response, g, request
 
-from .metrics import RATE_LIMITED, REQUEST_SECONDS, REQUESTS
+from ..metrics import RATE_LIMITED, REQUEST_SECONDS, REQUESTS
 
 HEADER = "X-Request-ID"
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{1,64}")

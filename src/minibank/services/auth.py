@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import Database, driver_sql, read_time
 from ..domain.errors import BankError, Conflict, NotFound
+from ..metrics import LOGIN_FAILURES
 from ..models import revoked_tokens, users
-from ..ops.metrics import LOGIN_FAILURES
 from ..security import passwords
 from ..security.throttle import LoginThrottle
 from ..security.tokens import Claims, session_is_valid

@@ -13,7 +13,7 @@ from ..domain.errors import BankError, InvalidInput, NotFound
 from ..domain.moves import TRANSFER, Move, Session, TransferRecord
 from ..domain.transfers import Limits
 from ..models import transfer_batches
-from ..ops.metrics import TRANSFERRED, TRANSFERS
+from ..metrics import TRANSFERRED, TRANSFERS
 from ..security.tokens import Claims
 from ..store.batch_rows import record_from
 from .transfers import IDEMPOTENCY_KEY_MAX, MAX_ID, checked

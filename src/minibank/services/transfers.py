@@ -13,8 +13,8 @@ from ..domain.errors import AccountNotFound, BankError, InvalidAmount, InvalidIn
 from ..domain.money import MAX_MINOR
 from ..domain.moves import Move, Session, TransferRecord
 from ..domain.transfers import Limits, check_memo
+from ..metrics import TRANSFERRED, TRANSFERS
 from ..models import accounts
-from ..ops.metrics import TRANSFERRED, TRANSFERS
 from ..security.tokens import Claims
 from . import transfer_reads
 from .accounts import cash_account_number

@@ -12,7 +12,7 @@ import structlog
 from sqlalchemy.exc import DBAPIError
 
 from ..domain.errors import Busy
-from ..ops.metrics import DB_RETRIES
+from ..metrics import DB_RETRIES
 
 log = structlog.get_logger("minibank.db")
 

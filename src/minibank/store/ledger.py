@@ -25,8 +25,8 @@ from ..domain.batches import (BatchOrder, BatchRecord, BatchRefused, ItemRefusal
                               status_of, unmade)
 from ..domain.errors import Busy, LedgerUnavailable, OutcomeUnknown
 from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, start_of_hour
+from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from ..models import utcnow
-from ..ops.metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from . import ledger_pg, ledger_sqlite
 from .batcher import Batcher
 from .writer_client import WriterUnavailable
