@@ -16,6 +16,7 @@ from .domain.money import format_money, parse_amount
 from .extensions import db
 from .services import accounts, audit_chain, ledger_check, stats, transfers, users
 from .services.demo import load_demo
+from .store import audit_seal
 
 
 def refusals_exit_nonzero(command):
@@ -180,7 +181,7 @@ def _anchor(text: str) -> tuple[int, str]:
 def verify_audit_command(no_seal, anchors):
     """Seal new audit events, then check the whole hash chain; exit 1 naming the first bad event."""
     if not no_seal:
-        click.echo(f"sealed {audit_chain.seal(db)} new events")
+        click.echo(f"sealed {audit_seal.seal(db)} new events")
     report = audit_chain.verify(db, anchors=dict(anchors))
     click.echo(f"events: {report.sealed} chained, {report.unsealed} not yet sealed")
     if not report.ok:

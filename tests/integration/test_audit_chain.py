@@ -7,6 +7,7 @@ from minibank.db import Database
 from minibank.models import audit_events, utcnow
 from minibank.ops.sealer import start_sealer
 from minibank.services import audit, audit_chain, transfers
+from minibank.store import audit_seal
 
 from ..support.audit import CONTENT, count_events, row_at, set_columns, unsealed
 from ..support.waiting import wait_until
@@ -20,7 +21,7 @@ def events(db, make_user, make_account):
     for amount in (100, 200, 300):
         transfers.transfer(db, actor_id=alice.id, source=source.number, destination=destination.number, amount=amount)
     total = count_events(db)
-    assert audit_chain.seal(db) == total
+    assert audit_seal.seal(db) == total
     return total
 
 
@@ -29,24 +30,24 @@ def test_clean_chain_verifies(db, events):
     assert report.ok, report.problem
     assert (report.sealed, report.unsealed, report.head_seq) == (events, 0, events)
     assert report.head_hash == row_at(db, events).hash
-    assert row_at(db, 1).prev_hash == audit_chain.GENESIS
-    assert audit_chain.seal(db) == 0
+    assert row_at(db, 1).prev_hash == audit_seal.GENESIS
+    assert audit_seal.seal(db) == 0
 
 
 def test_sealing_continues_the_chain(db, events, make_account):
     make_account(balance=500)
     assert unsealed(db) == 3  # user registered, account opened, deposit
     assert audit_chain.verify(db).unsealed == 3
-    assert audit_chain.seal(db, batch=2) == 3
+    assert audit_seal.seal(db, batch=2) == 3
     report = audit_chain.verify(db)
     assert report.ok and report.head_seq == events + 3
     assert row_at(db, events + 1).prev_hash == row_at(db, events).hash
 
 
 def test_an_empty_trail_verifies(db):
-    assert audit_chain.seal(db) == 0
+    assert audit_seal.seal(db) == 0
     report = audit_chain.verify(db)
-    assert report.ok and report.sealed == 0 and report.head_hash == audit_chain.GENESIS
+    assert report.ok and report.sealed == 0 and report.head_hash == audit_seal.GENESIS
 
 
 def test_an_edited_event_is_named(db, events):
@@ -78,7 +79,7 @@ def test_a_forged_event_hashed_into_the_middle_breaks_the_next_link(db, events):
         set_columns(db, seq, seq=seq + 1)
     forged_id = _insert_forged(db, seq=3, prev_hash=row_at(db, 2).hash, hash=None)
     forged = row_at(db, 3)
-    set_columns(db, 3, hash=audit_chain.chain_hash(forged.prev_hash, forged, 3))
+    set_columns(db, 3, hash=audit_seal.chain_hash(forged.prev_hash, forged, 3))
     problem = audit_chain.verify(db).problem
     assert forged_id != following.id
     assert (problem.id, problem.seq) == (following.id, 4)
@@ -115,7 +116,7 @@ def test_anchors_catch_a_cut_tail_and_a_rewritten_chain(db, events):
     problem = audit_chain.verify(db, anchors=anchors).problem
     assert (problem.id, problem.seq) == (None, events)
     _insert_forged(db, seq=None, prev_hash=None, hash=None)
-    audit_chain.seal(db)  # the forger re-seals: the chain links again, the anchor still differs
+    audit_seal.seal(db)  # the forger re-seals: the chain links again, the anchor still differs
     assert audit_chain.verify(db).ok
     problem = audit_chain.verify(db, anchors=anchors).problem
     assert problem.seq == events and "anchor" in problem.reason
@@ -137,8 +138,8 @@ def test_a_late_commit_of_a_lower_id_gets_a_later_seq(postgres_url):
             with slow.begin():
                 audit.record(slow, event="test.slow")  # takes the lower id, commits last
                 db.write(lambda conn: audit.record(conn, event="test.fast"))
-                assert audit_chain.seal(db) == 1
-            assert audit_chain.seal(db) == 1
+                assert audit_seal.seal(db) == 1
+            assert audit_seal.seal(db) == 1
         slow_row, fast_row = (db.read(lambda c, e=e: c.execute(
             audit_events.select().where(audit_events.c.event == e)).one()) for e in ("test.slow", "test.fast"))
         assert slow_row.id < fast_row.id and slow_row.seq > fast_row.seq
@@ -154,10 +155,10 @@ def test_a_sealer_holding_its_lock_never_blocks_writers(db, make_user, make_acco
     source, destination = make_account(owner=alice, balance=1_000), make_account()
     with db.engine.connect() as sealer:
         with sealer.begin():
-            sealer.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit_chain._SEAL_LOCK})
+            sealer.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit_seal._SEAL_LOCK})
             transfers.transfer(db, actor_id=alice.id, source=source.number, destination=destination.number, amount=1)
-            assert audit_chain.seal(db, wait=False) == 0
-    assert audit_chain.seal(db) == count_events(db)
+            assert audit_seal.seal(db, wait=False) == 0
+    assert audit_seal.seal(db) == count_events(db)
 
 
 def test_the_sealer_thread_seals_until_stopped(app, db, events, make_account):
@@ -179,5 +180,5 @@ def test_the_sealer_reads_only_the_unsealed_events_however_long_the_trail(db, ev
         pytest.skip("SQLite's planner only: it preferred a walk of the whole table after ANALYZE")
     db.write(lambda conn: conn.execute(text("ANALYZE")))
     plan = db.read(lambda conn: conn.execute(
-        text("EXPLAIN QUERY PLAN " + audit_chain._UNSEALED_SQLITE.element.text), {"batch": 500}).all())
+        text("EXPLAIN QUERY PLAN " + audit_seal._UNSEALED_SQLITE.element.text), {"batch": 500}).all())
     assert any("ix_audit_events_unsealed" in row[-1] for row in plan), plan

@@ -9,6 +9,7 @@ import pytest
 
 from minibank.db import Database
 from minibank.services import audit_chain
+from minibank.store import audit_seal
 
 from ..support.audit import count_events, unsealed
 from ..support.ledger import assert_ledger_clean
@@ -39,7 +40,7 @@ class Sealers:
 
     def _run(self, db, wait: bool) -> None:
         while not self.stop.wait(0.005):
-            self.sealed[wait] += audit_chain.seal(db, wait=wait)
+            self.sealed[wait] += audit_seal.seal(db, wait=wait)
 
     def __enter__(self):
         for thread in self.threads:
@@ -62,7 +63,7 @@ def _assert_chain_whole(db, before: int, outcomes: Counter, sealers: Sealers) ->
     assert sum(outcomes.values()) == WRITERS * OPERATIONS
     assert sum(sealers.sealed.values()) > 0, "the sealers ran while the writers wrote"
     assert set(outcomes) <= {"ok", "insufficient_funds", "opened"}, outcomes
-    audit_chain.seal(db)
+    audit_seal.seal(db)
     report = audit_chain.verify(db)
     assert report.ok, report.problem
     # Every operation wrote exactly one event (done, opened or refused), and all are chained.

@@ -4,7 +4,7 @@ import threading
 
 import structlog
 
-from ..services import audit_chain
+from ..store import audit_seal
 
 INTERVAL = 1.0
 log = structlog.get_logger("minibank.sealer")
@@ -23,7 +23,7 @@ class Sealer:
         while not self._stopped.wait(self._interval):
             try:
                 # Without waiting: when another worker is sealing, this one has nothing to do.
-                sealed = audit_chain.seal(self._db, wait=False)
+                sealed = audit_seal.seal(self._db, wait=False)
                 if sealed:
                     log.debug("audit.sealed", events=sealed)
             except Exception:  # noqa: BLE001 - a bad pass must not end the thread; the next one retries

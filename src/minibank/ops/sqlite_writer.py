@@ -28,7 +28,7 @@ import structlog
 from ..db import Database
 from ..domain.batches import BatchOrder
 from ..domain.moves import Move
-from ..services import audit_chain
+from ..store import audit_seal
 from ..store.wire import outcome_line, request_from
 from .sealer import INTERVAL
 
@@ -88,7 +88,7 @@ def serve(database: str, socket_path: str, parent: int) -> None:
             # The audit sealer runs here rather than in the workers: it holds the write lock while it hashes.
             seal_due = time.monotonic() + INTERVAL
             try:
-                audit_chain.seal(db, wait=False)
+                audit_seal.seal(db, wait=False)
             except Exception:  # noqa: BLE001 - a bad pass must not end the writer; the next one retries
                 log.exception("audit.seal_failed")
 
