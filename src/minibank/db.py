@@ -8,15 +8,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
-from .store.driver import (  # noqa: F401 - bind_time, driver_sql, read_time: re-exported for the services
-    RetryableConflict,
-    backoff,
-    bind_time,
-    count_retry,
-    driver_sql,
-    is_retryable,
-    read_time,
-)
+from .store.driver import RetryableConflict, backoff, count_retry, is_retryable
 from .store.ledger import Ledger
 from .writer_queue import WriterQueue
 
@@ -24,6 +16,9 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS = 8
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A read without a snapshot runs each statement on its own: no BEGIN and COMMIT round trips
+# around one SELECT. SQLite's driver never begins by itself (see _configure_sqlite).
+_AUTOCOMMIT = {"postgresql": {"isolation_level": "AUTOCOMMIT"}, "sqlite": {"minibank_autocommit": True}}
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -58,12 +53,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        immediate = conn.get_execution_options().get("minibank_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if not options.get("minibank_autocommit", False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("minibank_write", False) else "BEGIN")
 
 
 class Database:
-    """The bank's database: an engine plus the unit-of-work helpers services use."""
+    """The bank's database: an engine and two verbs, ``read`` and ``write``."""
 
     def __init__(self, url: str | None = None, **engine_options):
         self.engine: Engine | None = None
@@ -117,27 +113,17 @@ class Database:
 
         return _retrying(once, attempts, retry_unique)
 
-    def read_raw(self, work: Callable[[object, str], T]) -> T:
-        """Run ``work(driver_connection, dialect)`` for single-statement reads on the hot path.
-
-        In autocommit mode: no BEGIN and COMMIT round trips around one SELECT.
-        """
-        fairy = self.engine.raw_connection()
-        driver = fairy.driver_connection
-        postgres = self.dialect == "postgresql"
-        try:
-            if postgres:
-                driver.autocommit = True
-            return work(driver, self.dialect)
-        finally:
-            if postgres and not driver.closed:
-                driver.autocommit = False
-            fairy.close()
-
     def read(self, work: Callable[[Connection], T], *, snapshot: bool = False) -> T:
-        """Run ``work`` in one read transaction; ``snapshot`` makes every statement see the same data."""
+        """Run ``work``, which only reads: each statement on its own, or all in one ``snapshot``.
+
+        Without ``snapshot`` (autocommit) two statements may see different commits; with it,
+        every statement sees the same data.
+        """
         with self.engine.connect() as conn:
-            if snapshot and conn.dialect.name == "postgresql":
+            if not snapshot:
+                conn.execution_options(**_AUTOCOMMIT[conn.dialect.name])
+                return work(conn)
+            if conn.dialect.name == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 return work(conn)

@@ -25,7 +25,7 @@ def snapshot(db) -> dict:
             ).scalar_one(),
         }
 
-    return db.read(work)
+    return db.read(work, snapshot=True)
 
 
 def customer_total(db) -> int:

@@ -6,13 +6,14 @@ from functools import cache
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import Database, driver_sql, read_time
+from ..db import Database
 from ..domain.errors import BankError, Conflict, NotFound
 from ..metrics import LOGIN_FAILURES
 from ..models import revoked_tokens, users
 from ..security import passwords
 from ..security.throttle import LoginThrottle
 from ..security.tokens import Claims, session_is_valid
+from ..store import reads
 from . import audit
 from .users import USER_COLUMNS, User, get, normalize_email, user_from_row
 
@@ -89,25 +90,17 @@ def _record(db: Database, event: str, actor_id, client_ip, outcome: str = "succe
     )
 
 
-# Runs on every authenticated request: one statement on the driver, no ORM, no transaction.
-_SESSION_USER = driver_sql(
-    "SELECT id, email, name, role, status, token_version, created_at, "
-    "EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = :jti) FROM users WHERE id = :id"
-)
-
-
 def session_user(db: Database, claims: Claims) -> User | None:
     """The active user a verified token speaks for, or None if revoked, outdated or disabled."""
-
-    def work(conn, dialect: str):
-        cursor = conn.cursor()
-        cursor.execute(_SESSION_USER[dialect], {"jti": claims.jti, "id": claims.user_id})
-        return cursor.fetchone()
-
-    row = db.read_raw(work)
-    if row is None or not session_is_valid(claims, status=row[4], token_version=row[5], revoked=bool(row[7])):
+    # On every authenticated request: one statement, in autocommit.
+    found = db.read(lambda conn: reads.session_user(conn, user_id=claims.user_id, jti=claims.jti))
+    if found is None:
         return None
-    return User(row[0], row[1], row[2], row[3], row[4], row[5], read_time(row[6]))
+    columns, revoked = found
+    user = User(*columns)
+    if not session_is_valid(claims, status=user.status, token_version=user.token_version, revoked=revoked):
+        return None
+    return user
 
 
 def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> None:

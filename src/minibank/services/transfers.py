@@ -16,7 +16,7 @@ from ..domain.transfers import Limits, check_memo
 from ..metrics import TRANSFERRED, TRANSFERS
 from ..models import accounts
 from ..security.tokens import Claims
-from . import transfer_reads
+from ..store import reads
 from .accounts import cash_account_number
 
 log = structlog.get_logger("minibank.transfers")
@@ -98,7 +98,7 @@ def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRe
     """A transfer the user sent or received; anyone else's is NotFound."""
     if not 0 < transfer_id <= MAX_ID:
         raise NotFound("No such transfer.")
-    record = db.read_raw(lambda conn, dialect: transfer_reads.get_transfer(conn, dialect, transfer_id))
+    record = db.read(lambda conn: reads.transfer(conn, transfer_id))
     if record is None or user_id not in (record.source_owner, record.destination_owner):
         raise NotFound("No such transfer.")
     return record
