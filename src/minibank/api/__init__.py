@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from ..extensions import csrf
-from ..security.guards import load_bearer_user
+from ..guards import load_bearer_user
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")

@@ -4,7 +4,7 @@ from flask import current_app, request
 
 from ..domain.accounts import normalize_number
 from ..extensions import db
-from ..security.guards import current_user
+from ..guards import current_user
 from ..services import accounts, history
 from . import bp
 from .body import parse_json

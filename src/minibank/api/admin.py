@@ -5,7 +5,7 @@ from flask import request
 from ..domain.accounts import normalize_number
 from ..domain.money import parse_amount
 from ..extensions import db
-from ..security.guards import current_user
+from ..guards import current_user
 from ..services import audit, auth, transfers, users
 from . import bp
 from .body import parse_json

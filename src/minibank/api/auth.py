@@ -4,7 +4,7 @@ from flask import current_app, g, request
 
 from ..extensions import db, login_limits, login_throttle
 from ..security import tokens
-from ..security.guards import current_user, require_user
+from ..guards import current_user, require_user
 from ..services import auth, users
 from . import bp
 from .body import parse_json

@@ -8,7 +8,7 @@ from ..domain.errors import BankError, InvalidInput
 from ..domain.money import parse_amount
 from ..errors import error_response, status_of
 from ..extensions import batch_rate, db, limit_per_user, transfer_limits
-from ..security.guards import current_user, require_token
+from ..guards import current_user, require_token
 from ..services import batches
 from . import bp
 from .body import parse_json

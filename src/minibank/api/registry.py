@@ -14,7 +14,7 @@ from typing import Callable
 from flask import Blueprint
 from pydantic import BaseModel
 
-from ..security.guards import require_admin, require_token, require_user
+from ..guards import require_admin, require_token, require_user
 from .params import NoQuery, parse_query
 
 PROBLEM = "Problem"

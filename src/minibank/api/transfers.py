@@ -5,7 +5,7 @@ from flask import request
 from ..domain.accounts import normalize_number
 from ..domain.money import parse_amount
 from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
-from ..security.guards import current_user, require_token
+from ..guards import current_user, require_token
 from ..services import transfers
 from . import bp
 from .body import parse_json

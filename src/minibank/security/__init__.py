@@ -1,1 +1,1 @@
-"""Passwords, tokens and access guards."""
+"""Passwords, tokens, the login throttle, and the headers and framing every response and request gets."""

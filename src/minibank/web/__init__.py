@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from ..security import session
+from . import session
 
 bp = Blueprint("web", __name__)
 bp.before_request(session.load)

@@ -7,7 +7,7 @@ from flask import Response, abort, render_template, request
 from ..domain.accounts import normalize_number
 from ..domain.errors import InvalidInput
 from ..extensions import db
-from ..security.guards import current_user
+from ..guards import current_user
 from ..services import history
 from . import bp
 from .filters import bank_zone

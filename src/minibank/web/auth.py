@@ -4,10 +4,9 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from ..domain.errors import BankError
 from ..extensions import db, login_limits, login_throttle
-from ..security import session
-from ..security.guards import current_user
+from ..guards import current_user
 from ..services import auth, users
-from . import bp
+from . import bp, session
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
 

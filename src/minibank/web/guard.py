@@ -4,7 +4,7 @@ import functools
 
 from flask import redirect, url_for
 
-from ..security.guards import current_user
+from ..guards import current_user
 
 
 def login_required(view):

@@ -4,7 +4,7 @@ from flask import current_app, flash, render_template, request
 
 from ..domain.errors import BankError
 from ..extensions import db
-from ..security.guards import current_user
+from ..guards import current_user
 from ..services import accounts, history
 from . import bp
 from .auth import see_other, show_refusal

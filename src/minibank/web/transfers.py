@@ -4,7 +4,7 @@ from flask import flash, render_template, request
 
 from ..domain.errors import BankError, IdempotencyKeyReused
 from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
-from ..security.guards import current_user
+from ..guards import current_user
 from ..services import accounts, history, transfers
 from . import bp
 from .auth import see_other, show_refusal

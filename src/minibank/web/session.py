@@ -4,10 +4,10 @@ import time
 
 from flask import current_app, g, request, session
 
-from ..services import auth
 from ..extensions import db
-from . import tokens
-from .guards import remember, user_from_token
+from ..guards import remember, user_from_token
+from ..security import tokens
+from ..services import auth
 
 
 def cookie_name() -> str:

@@ -4,10 +4,10 @@ import functools
 
 from flask import current_app, g, request
 
-from ..domain.errors import Forbidden, Unauthenticated
-from ..extensions import db
-from ..services import auth
-from . import tokens
+from .domain.errors import Forbidden, Unauthenticated
+from .extensions import db
+from .security import tokens
+from .services import auth
 
 
 def user_from_token(token: str, audience: str):
