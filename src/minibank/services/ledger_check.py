@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from ..db import Database
+from ..store.ledger_checks import outgoing_totals_check
 
 # Each check is one query returning the offending rows; an empty result is a pass.
 _CHECKS = {
@@ -41,22 +42,6 @@ _CHECKS = {
         "WHERE s.currency <> t.currency OR d.currency <> t.currency"
     ),
 }
-_OUTGOING = (
-    "SELECT COALESCE(o.user_id, t.user_id), COALESCE(o.hour, t.hour), o.total, t.total "
-    "FROM outgoing_totals o FULL OUTER JOIN ("
-    "SELECT initiator_id AS user_id, {hour} AS hour, SUM(amount) AS total FROM transfers "
-    "WHERE kind = 'transfer' GROUP BY initiator_id, {hour}) t ON o.user_id = t.user_id AND o.hour = t.hour "
-    "WHERE {differ}"
-)
-# The daily limit reads hourly totals; they must be exactly the customers' transfers.
-_DIALECT_CHECKS = {
-    "hourly outgoing totals disagree with the transfers": {
-        "postgresql": text(_OUTGOING.format(hour="date_trunc('hour', created_at)",
-                                            differ="o.total IS DISTINCT FROM t.total")),
-        "sqlite": text(_OUTGOING.format(hour="strftime('%Y-%m-%d %H:00:00.000000', created_at)",
-                                        differ="o.total IS NOT t.total")),
-    },
-}
 _SUMMARY = text(
     "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM transfers) AS transfers, "
     "(SELECT COUNT(*) FROM entries) AS entries"
@@ -85,7 +70,7 @@ def verify(db: Database) -> LedgerReport:
     def work(conn: Connection) -> LedgerReport:
         summary = conn.execute(_SUMMARY).one()
         report = LedgerReport(summary.accounts, summary.transfers, summary.entries)
-        checks = {**_CHECKS, **{name: by_dialect[conn.dialect.name] for name, by_dialect in _DIALECT_CHECKS.items()}}
+        checks = {**_CHECKS, "hourly outgoing totals disagree with the transfers": outgoing_totals_check(conn)}
         for name, query in checks.items():
             rows = [tuple(row) for row in conn.execute(query).fetchmany(MAX_SHOWN)]
             if rows:
