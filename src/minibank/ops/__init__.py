@@ -1,1 +1,1 @@
-"""Operations: logging, metrics, health."""
+"""Operations: logging, health, the /metrics endpoint, serving, the audit sealer, SQLite's writer process."""

@@ -1,1 +1,1 @@
-"""Where money is written: the ledger engine, its SQL per dialect, and the driver helpers under them."""
+"""Beneath the services: the ledger engine, its SQL per dialect, audit sealing, hot-path reads, driver helpers."""
