@@ -2,6 +2,7 @@
 acknowledged batch is there exactly once, no atomic batch is there in part, no transfer is there
 without its batch, and both verify commands are clean."""
 
+import http.client
 import json
 import random
 import threading
@@ -77,8 +78,8 @@ class Sender(threading.Thread):
                 try:
                     status, answer = _post(f"{self.base}/api/v1/transfer-batches", body,
                                            {**self.headers, "Idempotency-Key": key})
-                except OSError:
-                    status, answer = 0, {}
+                except (OSError, http.client.HTTPException, ValueError):
+                    status, answer = 0, {}  # the kill cut the answer off: connection, status line or body
                 if status == 201:
                     self.acked[key] = answer
                     break
