@@ -67,3 +67,33 @@ def test_the_green_worker_lets_other_connections_go_after_each_request(monkeypat
     worker.handle_request("listener", None, None, None)
     assert turns == ["another connection"]
     other.join()
+
+
+STOP_WHILE_BOOTING = textwrap.dedent(
+    """
+    import os, queue, signal
+    from types import SimpleNamespace
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+    from minibank.ops.green_worker import GreenWorker, hand_over_early_signals
+
+    # The forked worker still has the master's handler: it queues the signal and does nothing else.
+    arbiter = SimpleNamespace(SIG_QUEUE=queue.SimpleQueue())
+    signal.signal(signal.SIGTERM, lambda sig, frame: arbiter.SIG_QUEUE.put_nowait(sig))
+    cfg = Config()
+    worker = GreenWorker(1, os.getppid(), [], None, 30, cfg, Logger(cfg))
+    worker.PIPE = os.pipe()
+    for end in worker.PIPE:
+        os.set_blocking(end, False)
+    hand_over_early_signals(arbiter, worker)
+    os.kill(os.getpid(), signal.SIGTERM)  # the master stops while this worker boots
+    worker.alive = True
+    worker.init_signals()
+    print("stopping" if not worker.alive else "serving on")
+    """
+)
+
+
+def test_a_sigterm_that_comes_while_a_worker_boots_stops_it():
+    result = subprocess.run([sys.executable, "-c", STOP_WHILE_BOOTING], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "stopping", result.stderr

@@ -120,6 +120,8 @@ def gunicorn_options(config, *, host: str, port: int) -> dict:
 def _gunicorn(app: Flask, options: dict):
     from gunicorn.app.base import BaseApplication
 
+    from .green_worker import hand_over_early_signals
+
     database = app.extensions["minibank.db"]
     writer: list[WriterProcess] = []
 
@@ -138,6 +140,7 @@ def _gunicorn(app: Flask, options: dict):
 
     hooks = {
         "on_starting": on_starting,
+        "post_fork": hand_over_early_signals,
         "child_exit": _child_exit,
         "on_exit": on_exit,
         # In each worker, after the fork: threads do not survive a fork.
