@@ -1,0 +1,64 @@
+"""The application factory: `create_app` builds the whole bank from its settings."""
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from . import routing
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the whole application: settings, extensions, blueprints, errors, CLI."""
+    from .api.json_out import OrjsonProvider
+
+    app = Flask(__name__, instance_path=os.environ.get("MINIBANK_INSTANCE_PATH") or None)
+    app.json = OrjsonProvider(app)
+    routing.init_app(app)  # before any blueprint adds a rule
+    app.config.update(settings.load(dict(os.environ), app.instance_path))
+    if config:
+        app.config.update(config)
+    _harden_session_cookie(app)
+    if app.config["PROXY_COUNT"]:
+        # Trust X-Forwarded-For only from the configured number of proxies in front.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+
+    from . import api, commands, errors, extensions, web
+    from .ops import exporter, health, logging, requests
+    from .security import framing, headers, passwords
+
+    logging.init_app(app)
+    requests.init_app(app)  # first after-request hook registered, so its summary line runs last
+    framing.init_app(app)  # before anything (CSRF, limits) reads a body
+    passwords.configure(
+        memory_kib=app.config["ARGON2_MEMORY_KIB"],
+        time_cost=app.config["ARGON2_TIME_COST"],
+        parallelism=app.config["ARGON2_PARALLELISM"],
+    )
+    extensions.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    commands.init_app(app)
+    extensions.limiter.exempt(health.bp)  # load balancers poll these
+    app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.docs_bp)
+    extensions.limiter.exempt(exporter.bp)
+    app.register_blueprint(exporter.bp)
+    return app
+
+
+def _harden_session_cookie(app: Flask) -> None:
+    from .security.cookie_session import LazyCookieSessionInterface
+
+    app.session_interface = LazyCookieSessionInterface()
+    production = app.config["PRODUCTION"]
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-session" if production else "session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; the session is short
+    )

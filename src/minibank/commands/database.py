@@ -1,0 +1,29 @@
+"""`minibank db`: create or migrate the schema, and say where it stands."""
+
+import click
+from flask.cli import with_appcontext
+
+from .. import migrate
+from ..extensions import db
+
+
+@click.group("db")
+def db_group():
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Create the database or migrate it to the newest revision."""
+    migrate.upgrade(db.engine)
+    click.echo(f"database at revision {migrate.current_revision(db.engine)}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Print the database's revision and whether it is the newest."""
+    current = migrate.current_revision(db.engine)
+    state = "head" if migrate.is_current(db.engine) else "behind; run `minibank db upgrade`"
+    click.echo(f"{current or 'empty'} ({state})")

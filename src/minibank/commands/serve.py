@@ -1,0 +1,39 @@
+"""`minibank serve`: gunicorn in production, Flask's server in development."""
+
+import os
+
+import click
+from flask import current_app
+
+from .. import config as settings
+from ..extensions import db
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=click.IntRange(1, settings.MAX_WORKERS),
+              help="gunicorn worker processes (production); default MINIBANK_WORKERS, else 2 per core + 1.")
+@click.option("--threads", default=None, type=click.IntRange(1, settings.MAX_THREADS),
+              help="Database work each worker does at once, its pool's request connections (production; "
+                   "requests are greenlets); default MINIBANK_THREADS, else 1.")
+def serve_command(host, port, workers, threads):
+    """Serve the bank: gunicorn in production, Flask's server in development."""
+    from ..ops.serve import serve
+
+    app = current_app._get_current_object()
+    if workers:
+        app.config["WORKERS"] = workers
+    try:
+        settings.check_shared_limits(app.config)  # --workers may ask for more processes than the settings did
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    if threads and threads != app.config["THREADS"]:
+        # The app (and its pool) was built before the options were read: resize the pool
+        # to the new thread count unless MINIBANK_DB_POOL_SIZE fixes it.
+        pool = settings.pool_size(dict(os.environ), threads=threads, production=app.config["PRODUCTION"],
+                                  sealer=app.config["AUDIT_SEALER"])
+        app.config.update(THREADS=threads, DB_POOL_SIZE=pool)
+        db.dispose()
+        db.init_app(app)
+    serve(app, host=host, port=port)

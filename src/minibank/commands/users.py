@@ -1,0 +1,54 @@
+"""Users and their accounts: `create-user`, `grant-admin`, `open-account`."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..services import accounts, users
+from .running import refusals_exit_nonzero
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The user's display name.")
+@click.option("--admin", is_flag=True, help="Give the user the admin (teller) role.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+@refusals_exit_nonzero
+def create_user_command(email, name, admin, password_stdin):
+    """Create a user; the password is prompted for (never an argument)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = users.create_user(db, email=email, name=name, password=password, role="admin" if admin else "customer")
+    click.echo(f"created user {user.id} <{user.email}> role={user.role}")
+
+
+@click.command("grant-admin")
+@click.argument("email")
+@with_appcontext
+@refusals_exit_nonzero
+def grant_admin_command(email):
+    """Give an existing user the admin (teller) role."""
+    user = users.set_role(db, email=email, role="admin")
+    click.echo(f"{user.email} is now {user.role}")
+
+
+@click.command("open-account")
+@click.argument("email")
+@click.option("--name", default="Checking", show_default=True, help="The account's name.")
+@click.option("--currency", default=None, help="ISO 4217 code; defaults to MINIBANK_CURRENCY.")
+@with_appcontext
+@refusals_exit_nonzero
+def open_account_command(email, name, currency):
+    """Open an account for a user and print its number."""
+    user = users.get_by_email(db, email=email)
+    currency = (currency or current_app.config["CURRENCY"]).upper()
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        raise click.BadParameter("must be a three-letter code such as USD", param_hint="--currency")
+    account = accounts.open_account(db, owner_id=user.id, name=name, currency=currency)
+    click.echo(account.number)
