@@ -7,13 +7,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from . import routing
+from .instance import instance_path
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the whole application: settings, extensions, blueprints, errors, CLI."""
     from .api.json_out import OrjsonProvider
 
-    app = Flask(__name__, instance_path=os.environ.get("MINIBANK_INSTANCE_PATH") or None)
+    app = Flask(__name__, instance_path=instance_path(os.environ))
     app.json = OrjsonProvider(app)
     routing.init_app(app)  # before any blueprint adds a rule
     app.config.update(settings.load(dict(os.environ), app.instance_path))

@@ -80,6 +80,11 @@ class Database:
         self.ledger = Ledger(self)
 
     @property
+    def display_url(self) -> str:
+        """The database's URL as it may be shown: the password masked."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
     def sqlite_path(self) -> str | None:
         """The SQLite database file; None on PostgreSQL or in memory."""
         return self.engine.url.database if self._writers else None

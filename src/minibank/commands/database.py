@@ -1,4 +1,4 @@
-"""`minibank db`: create or migrate the schema, and say where it stands."""
+"""`minibank db`: create or migrate the schema, and say which database and where it stands."""
 
 import click
 from flask.cli import with_appcontext
@@ -17,13 +17,13 @@ def db_group():
 def db_upgrade():
     """Create the database or migrate it to the newest revision."""
     migrate.upgrade(db.engine)
-    click.echo(f"database at revision {migrate.current_revision(db.engine)}")
+    click.echo(f"database {db.display_url} at revision {migrate.current_revision(db.engine)}")
 
 
 @db_group.command("current")
 @with_appcontext
 def db_current():
-    """Print the database's revision and whether it is the newest."""
+    """Print which database the settings name, its revision and whether it is the newest."""
     current = migrate.current_revision(db.engine)
     state = "head" if migrate.is_current(db.engine) else "behind; run `minibank db upgrade`"
-    click.echo(f"{current or 'empty'} ({state})")
+    click.echo(f"{db.display_url} at revision {current or 'none, empty'} ({state})")
