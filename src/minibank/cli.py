@@ -4,9 +4,28 @@ import click
 from flask.cli import FlaskGroup
 
 from .app import create_app
+from .commands import COMMANDS
+
+_BY_NAME = {command.name: command for command in COMMANDS}
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+class BankGroup(FlaskGroup):
+    """Flask's command group, with the bank's commands known before the app is built.
+
+    FlaskGroup builds the app to find its commands, outside any command's error handling:
+    a bad setting was a traceback, even for --help. Each command builds it itself instead.
+    """
+
+    def list_commands(self, ctx):
+        """The bank's commands, without building the app."""
+        return sorted(_BY_NAME)
+
+    def get_command(self, ctx, name):
+        """A bank command by name; others (an extension's) from the app, as Flask finds them."""
+        return _BY_NAME.get(name) or super().get_command(ctx, name)
+
+
+@click.group(cls=BankGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
 def main():
     """miniBank operator commands."""
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .domain.errors import InvalidAmount
 from .domain.money import parse_amount
@@ -39,6 +41,8 @@ DEFAULT_LOCKOUT = "5 per 5 minutes; 10 per hour; 20 per day"
 DEFAULT_LOCKOUT_ADDRESS = "20 per 5 minutes; 60 per hour; 100 per day"
 DEFAULT_LOCKOUT_EMAIL = "10 per 15 minutes; 20 per hour; 50 per day"
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")
+_URL_FORMS = "use postgresql+psycopg://USER:PASSWORD@HOST:5432/NAME or sqlite:////ABSOLUTE/PATH.db"
 
 
 class ConfigError(RuntimeError):
@@ -57,7 +61,7 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "ENV_NAME": env,
         "PRODUCTION": production,
         "SECRET_KEY": secret,
-        "DATABASE_URL": environ.get("MINIBANK_DATABASE_URL")
+        "DATABASE_URL": _database_url(environ.get("MINIBANK_DATABASE_URL"))
         or f"sqlite:///{Path(instance_path) / 'minibank.db'}",
         "JWT_KEYS": _jwt_keys(environ.get("MINIBANK_JWT_KEYS"), secret, production),
         "REDIS_URL": environ.get("MINIBANK_REDIS_URL") or None,
@@ -217,6 +221,19 @@ def _metrics_token(value: str | None, production: bool) -> str | None:
     if value is not None and production and len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"MINIBANK_METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes")
     return _strong("MINIBANK_METRICS_TOKEN", value) if value is not None and production else value
+
+
+def _database_url(value: str | None) -> str | None:
+    """The URL when the bank can use it; never echoed, as it may hold a password."""
+    if not value:
+        return None
+    try:
+        drivername = make_url(value).drivername
+    except ArgumentError:
+        raise ConfigError(f"MINIBANK_DATABASE_URL is not a database URL: {_URL_FORMS}") from None
+    if drivername not in _DRIVERS:
+        raise ConfigError(f"MINIBANK_DATABASE_URL: {drivername}:// is not one the bank runs on: {_URL_FORMS}")
+    return value
 
 
 def _timezone(value: str) -> str:

@@ -1,13 +1,12 @@
 """A teller's cash at the counter: `deposit` and `withdraw`."""
 
 import click
-from flask.cli import with_appcontext
 
 from ..domain.errors import BankError
 from ..domain.money import format_money, parse_amount
 from ..extensions import db
 from ..services import accounts, transfers
-from .running import refusals_exit_nonzero
+from .running import operator_command
 
 
 def _amount(text: str) -> int:
@@ -22,8 +21,7 @@ def _teller_command(name, service, verb, help_text):
     @click.argument("account")
     @click.argument("amount", type=_amount)
     @click.option("--memo", default="", help="A note shown in the account's history.")
-    @with_appcontext
-    @refusals_exit_nonzero
+    @operator_command()
     def command(account, amount, memo):
         result = service(db, account=account, amount=amount, memo=memo)
         balance = accounts.get_by_number(db, number=account, owner_id=None).balance

@@ -1,18 +1,16 @@
 """The operator's checks: `verify-ledger`, `verify-audit` and `stats`."""
 
 import click
-from flask.cli import with_appcontext
 
 from ..domain.money import format_money
 from ..extensions import db
 from ..services import audit_chain, ledger_check, stats
 from ..store import audit_seal
-from .running import refusals_exit_nonzero
+from .running import operator_command
 
 
 @click.command("verify-ledger")
-@with_appcontext
-@refusals_exit_nonzero
+@operator_command()
 def verify_ledger_command():
     """Check every ledger invariant; exit 1 on any mismatch."""
     report = ledger_check.verify(db)
@@ -35,8 +33,7 @@ def _anchor(text: str) -> tuple[int, str]:
 @click.option("--no-seal", is_flag=True, help="Only check; do not chain new events first.")
 @click.option("--anchor", "anchors", multiple=True, type=_anchor, metavar="SEQ:HASH",
               help="A head printed earlier and kept outside the database; catches a cut or rewritten chain.")
-@with_appcontext
-@refusals_exit_nonzero
+@operator_command()
 def verify_audit_command(no_seal, anchors):
     """Seal new audit events, then check the whole hash chain; exit 1 naming the first bad event."""
     if not no_seal:
@@ -51,8 +48,7 @@ def verify_audit_command(no_seal, anchors):
 
 
 @click.command("stats")
-@with_appcontext
-@refusals_exit_nonzero
+@operator_command()
 def stats_command():
     """Print users, accounts, transfers and customer money per currency."""
     summary = stats.summary(db)

@@ -1,10 +1,10 @@
 """`minibank db`: create or migrate the schema, and say which database and where it stands."""
 
 import click
-from flask.cli import with_appcontext
 
 from .. import migrate
 from ..extensions import db
+from .running import UPGRADE, operator_command
 
 
 @click.group("db")
@@ -13,7 +13,7 @@ def db_group():
 
 
 @db_group.command("upgrade")
-@with_appcontext
+@operator_command(schema=None)
 def db_upgrade():
     """Create the database or migrate it to the newest revision."""
     migrate.upgrade(db.engine)
@@ -21,9 +21,9 @@ def db_upgrade():
 
 
 @db_group.command("current")
-@with_appcontext
+@operator_command(schema=None)
 def db_current():
     """Print which database the settings name, its revision and whether it is the newest."""
     current = migrate.current_revision(db.engine)
-    state = "head" if migrate.is_current(db.engine) else "behind; run `minibank db upgrade`"
+    state = "head" if migrate.is_current(db.engine) else f"behind; {UPGRADE}"
     click.echo(f"{db.display_url} at revision {current or 'none, empty'} ({state})")

@@ -2,16 +2,14 @@
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..services.demo import load_demo
-from .running import refusals_exit_nonzero
+from .running import operator_command
 
 
 @click.command("demo")
-@with_appcontext
-@refusals_exit_nonzero
+@operator_command()
 def demo_command():
     """Load demo customers and accounts into an empty database."""
     if current_app.config["PRODUCTION"]:

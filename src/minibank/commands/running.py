@@ -1,27 +1,72 @@
-"""How an operator command runs: on a current schema, a refusal or an unreachable database in one line."""
+"""How an operator command runs: on the app its settings build, logs on standard error, and
+whatever the operator must mend (a setting, the database, a refusal) as one line and exit 1."""
 
 import functools
+from contextlib import contextmanager, nullcontext
 
 import click
-from sqlalchemy.exc import OperationalError
+from flask import Flask, current_app
+from flask.cli import ScriptInfo
+from sqlalchemy.exc import DBAPIError
 
 from .. import migrate
+from ..config import ConfigError
 from ..domain.errors import BankError
 from ..extensions import db
+from ..ops import logging
+
+UPGRADE = "run `minibank db upgrade`"
 
 
-def refusals_exit_nonzero(command):
-    """Run a command on a current schema; a refusal or an unreachable database is one line and exit 1."""
+def operator_command(*, schema: str | None = "newest", logs: str = "stderr"):
+    """Decorate a command: build the app, check the ``schema`` ("newest", "servable" or None), map errors to one line.
 
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            if not migrate.is_current(db.engine):
-                raise click.ClickException("the database is not at the newest revision; run `minibank db upgrade`")
-            return command(*args, **kwargs)
-        except BankError as refusal:
-            raise click.ClickException(refusal.detail) from None
-        except OperationalError as error:
-            raise click.ClickException(f"cannot use the database: {str(error.orig).splitlines()[0]}") from None
+    "servable" also takes a database a newer release has migrated, as a rolling upgrade leaves it.
+    """
 
-    return wrapper
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            try:
+                with _app_context(), logging.to_stderr() if logs == "stderr" else nullcontext():
+                    if schema:
+                        _check_schema(servable=schema == "servable")
+                    return command(*args, **kwargs)
+            except ConfigError as error:
+                raise click.ClickException(str(error)) from None
+            except BankError as refusal:
+                raise click.ClickException(refusal.detail) from None
+            except DBAPIError as error:
+                raise click.ClickException(_database_trouble(error)) from None
+
+        return run
+
+    return decorate
+
+
+@contextmanager
+def _app_context():
+    """The current app, else the one the settings build (as flask.cli.with_appcontext does, but inside the guard)."""
+    if current_app:
+        yield
+        return
+    app: Flask = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        yield
+
+
+def _check_schema(*, servable: bool) -> None:
+    revision = migrate.current_revision(db.engine)
+    fit = migrate.serves(db.engine, revision) if servable else revision == migrate.head_revision(db.engine)
+    if not fit:
+        raise click.ClickException(f"the database {db.display_url} is not at the newest revision; {UPGRADE}")
+
+
+def _database_trouble(error: DBAPIError) -> str:
+    """One line: which database, the driver's first line of why, and what to check."""
+    reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+    if db.dialect == "sqlite":
+        hint = "check MINIBANK_DATABASE_URL or MINIBANK_INSTANCE_PATH; `minibank db upgrade` creates the file"
+    else:
+        hint = "check MINIBANK_DATABASE_URL and that the database server is running and lets this user in"
+    return f"cannot use the database {db.display_url}: {reason}; {hint}"

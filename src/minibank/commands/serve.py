@@ -7,6 +7,7 @@ from flask import current_app
 
 from .. import config as settings
 from ..extensions import db
+from .running import operator_command
 
 
 @click.command("serve")
@@ -17,17 +18,18 @@ from ..extensions import db
 @click.option("--threads", default=None, type=click.IntRange(1, settings.MAX_THREADS),
               help="Database work each worker does at once, its pool's request connections (production; "
                    "requests are greenlets); default MINIBANK_THREADS, else 1.")
+@operator_command(schema="servable", logs="stdout")
 def serve_command(host, port, workers, threads):
-    """Serve the bank: gunicorn in production, Flask's server in development."""
+    """Serve the bank: gunicorn in production, Flask's server in development.
+
+    Refuses to start, in one line, on a database it cannot reach or has to be upgraded first.
+    """
     from ..ops.serve import serve
 
     app = current_app._get_current_object()
     if workers:
         app.config["WORKERS"] = workers
-    try:
-        settings.check_shared_limits(app.config)  # --workers may ask for more processes than the settings did
-    except settings.ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    settings.check_shared_limits(app.config)  # --workers may ask for more processes than the settings did
     if threads and threads != app.config["THREADS"]:
         # The app (and its pool) was built before the options were read: resize the pool
         # to the new thread count unless MINIBANK_DB_POOL_SIZE fixes it.

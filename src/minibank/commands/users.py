@@ -4,11 +4,10 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..services import accounts, users
-from .running import refusals_exit_nonzero
+from .running import operator_command
 
 
 @click.command("create-user")
@@ -16,8 +15,7 @@ from .running import refusals_exit_nonzero
 @click.option("--name", required=True, help="The user's display name.")
 @click.option("--admin", is_flag=True, help="Give the user the admin (teller) role.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@with_appcontext
-@refusals_exit_nonzero
+@operator_command()
 def create_user_command(email, name, admin, password_stdin):
     """Create a user; the password is prompted for (never an argument)."""
     if password_stdin:
@@ -30,8 +28,7 @@ def create_user_command(email, name, admin, password_stdin):
 
 @click.command("grant-admin")
 @click.argument("email")
-@with_appcontext
-@refusals_exit_nonzero
+@operator_command()
 def grant_admin_command(email):
     """Give an existing user the admin (teller) role."""
     user = users.set_role(db, email=email, role="admin")
@@ -42,8 +39,7 @@ def grant_admin_command(email):
 @click.argument("email")
 @click.option("--name", default="Checking", show_default=True, help="The account's name.")
 @click.option("--currency", default=None, help="ISO 4217 code; defaults to MINIBANK_CURRENCY.")
-@with_appcontext
-@refusals_exit_nonzero
+@operator_command()
 def open_account_command(email, name, currency):
     """Open an account for a user and print its number."""
     user = users.get_by_email(db, email=email)

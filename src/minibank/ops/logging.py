@@ -1,8 +1,10 @@
 """Structured logs: JSON lines in production, readable console lines in development."""
 
+import contextvars
 import json
 import logging
 import sys
+from contextlib import contextmanager
 
 import orjson
 import structlog
@@ -10,11 +12,25 @@ import structlog
 from .redaction import redact
 
 
-def _stdout_logger(*_args) -> structlog.WriteLogger:
+# Standard output for a server; an operator command's own output keeps it (see to_stderr).
+_STREAM: contextvars.ContextVar[str] = contextvars.ContextVar("minibank_log_stream", default="stdout")
+
+
+def _stream_logger(*_args) -> structlog.WriteLogger:
     # Looked up per logger rather than once, so a replaced sys.stdout (tests) is honoured.
     # WriteLogger, not PrintLogger: on unbuffered stdout print() writes a line and its
     # newline in two system calls, and workers sharing stdout could interleave between them.
-    return structlog.WriteLogger(sys.stdout)
+    return structlog.WriteLogger(getattr(sys, _STREAM.get()))
+
+
+@contextmanager
+def to_stderr():
+    """Write log lines to standard error meanwhile: what a command prints is its result alone."""
+    token = _STREAM.set("stderr")
+    try:
+        yield
+    finally:
+        _STREAM.reset(token)
 
 
 def _dumps(event_dict: dict, **options) -> str:
@@ -27,7 +43,7 @@ def _dumps(event_dict: dict, **options) -> str:
 
 
 def configure(*, json: bool, level: int = logging.INFO) -> None:
-    """Set up structlog to write one event per line to stdout, secrets redacted."""
+    """Set up structlog to write one event per line (to stdout unless to_stderr), secrets redacted."""
     renderer = (
         structlog.processors.JSONRenderer(serializer=_dumps) if json else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -41,7 +57,7 @@ def configure(*, json: bool, level: int = logging.INFO) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=_stdout_logger,
+        logger_factory=_stream_logger,
         cache_logger_on_first_use=False,
     )
 
