@@ -22,11 +22,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (the newest by default)."""
+    """Bring the database to ``revision`` (the newest by default); a SQLite file's folder is made when missing."""
+    _make_sqlite_folder(engine)
     config = alembic_config(engine)
     with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _make_sqlite_folder(engine: Engine) -> None:
+    # SQLite creates the file but not its folder; in production no secret key file has made it.
+    path = engine.url.database
+    if engine.dialect.name == "sqlite" and path and path != ":memory:":
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 @contextmanager

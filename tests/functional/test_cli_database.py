@@ -92,3 +92,21 @@ def test_db_upgrade_names_the_database_it_migrated(checkout, tmp_path):
     upgraded = run([str(checkout / ".venv" / "bin" / "minibank"), "db", "upgrade"], cwd=tmp_path, env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert upgraded.stdout.startswith(f"database sqlite:///{tmp_path / 'mine' / 'minibank.db'} at revision ")
+
+
+def test_production_db_upgrade_makes_the_missing_folder_then_the_first_teller(checkout, tmp_path):
+    from ..support.production import SECRET
+
+    instance = tmp_path / "srv" / "minibank"
+    env = clean_env(checkout, MINIBANK_ENV="production", MINIBANK_SECRET_KEY=SECRET, MINIBANK_WORKERS="1",
+                    MINIBANK_INSTANCE_PATH=str(instance))
+    minibank = str(checkout / ".venv" / "bin" / "minibank")
+    upgraded = run([minibank, "db", "upgrade"], cwd=tmp_path, env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.stdout.startswith(f"database sqlite:///{instance / 'minibank.db'} at revision ")
+    assert instance.stat().st_mode & 0o777 == 0o700
+    created = subprocess.run([minibank, "create-user", "terry@example.com", "--name", "Terry", "--teller",
+                              "--password-stdin"], cwd=tmp_path, env=env, input="a long enough password 1\n",
+                             capture_output=True, text=True, timeout=60)
+    assert created.stdout == "created user 1 <terry@example.com> role=admin\n", created.stderr
+    assert run([minibank, "stats"], cwd=tmp_path, env=env).stdout.splitlines()[0] == "users 1"

@@ -35,7 +35,8 @@ def operator_command(*, schema: str | None = "newest", logs: str = "stderr"):
             except ConfigError as error:
                 raise click.ClickException(str(error)) from None
             except BankError as refusal:
-                raise click.ClickException(refusal.detail) from None
+                field = f"{refusal.field}: " if refusal.field else ""
+                raise click.ClickException(field + refusal.detail) from None
             except DBAPIError as error:
                 raise click.ClickException(_database_trouble(error)) from None
 

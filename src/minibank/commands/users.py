@@ -13,16 +13,17 @@ from .running import operator_command
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True, help="The user's display name.")
-@click.option("--admin", is_flag=True, help="Give the user the admin (teller) role.")
+@click.option("--teller", "--admin", "teller", is_flag=True,
+              help="Make the user a teller (role admin): pays cash in and out, reads the audit trail.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @operator_command()
-def create_user_command(email, name, admin, password_stdin):
-    """Create a user; the password is prompted for (never an argument)."""
+def create_user_command(email, name, teller, password_stdin):
+    """Create a customer, or a teller with --teller; the password is prompted for (never an argument)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = users.create_user(db, email=email, name=name, password=password, role="admin" if admin else "customer")
+    user = users.create_user(db, email=email, name=name, password=password, role="admin" if teller else "customer")
     click.echo(f"created user {user.id} <{user.email}> role={user.role}")
 
 
