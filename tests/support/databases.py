@@ -1,8 +1,9 @@
 """Real databases for tests: SQLite always, PostgreSQL when MINIBANK_TEST_DATABASE_URL is set.
 
 SQLite: one migrated template file per run, copied for each test.
-PostgreSQL: one database per run (so parallel runs do not collide), migrated
-once and emptied between tests.
+PostgreSQL: one database per run (so parallel runs do not collide), made on the
+server MINIBANK_TEST_DATABASE_URL names (its own database need not exist), migrated
+once, emptied between tests and dropped at the end.
 """
 
 import os
@@ -10,8 +11,9 @@ import shutil
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from minibank import migrate
 from minibank.models import metadata
@@ -34,28 +36,56 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+# Where to go when the URL's own database does not exist: every server has one of these.
+MAINTENANCE_DATABASES = ("postgres", "template1")
+
+
+def _admin_engine(url: URL) -> Engine:
+    """An autocommit engine on the URL's database, else on a maintenance database of the same server."""
+    first_error = None
+    for name in dict.fromkeys((url.database, *MAINTENANCE_DATABASES)):
+        engine = create_engine(url.set(database=name), isolation_level="AUTOCOMMIT")
+        try:
+            engine.connect().close()
+            return engine
+        except OperationalError as error:
+            engine.dispose()
+            first_error = first_error or error
+    raise first_error
+
+
 @pytest.fixture(scope="session")
 def postgres_base():
-    """The URL of a migrated PostgreSQL database private to this test run."""
+    """The URL of a migrated PostgreSQL database private to this test run, dropped at its end.
+
+    The server is the one MINIBANK_TEST_DATABASE_URL names; its database need not exist,
+    only a role that may create databases.
+    """
     if not PG_URL:
         require("PostgreSQL", "set MINIBANK_TEST_DATABASE_URL to run the PostgreSQL tests")
-    admin_url = make_url(PG_URL)
-    name = f"minibank_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    url = make_url(PG_URL)
+    # The process id ties a database left by a killed run to that run.
+    name = f"minibank_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = _admin_engine(url)
+    except OperationalError as error:
+        require("PostgreSQL", f"cannot reach {url.render_as_string()}: {str(error.orig).strip()}")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - any connection failure means "not available"
+    except DBAPIError as error:
         admin.dispose()
-        require("PostgreSQL", f"cannot create a database at {admin_url.render_as_string()}: {error}")
-    url = admin_url.set(database=name)
-    engine = create_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        require("PostgreSQL", f"cannot create a database as {url.username}: {str(error.orig).strip()}")
+    private = url.set(database=name)
+    try:
+        engine = create_engine(private)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield private.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:
