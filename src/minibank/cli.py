@@ -5,6 +5,7 @@ from flask.cli import FlaskGroup
 
 from .app import create_app
 from .commands import COMMANDS
+from .config import ConfigError
 
 _BY_NAME = {command.name: command for command in COMMANDS}
 
@@ -22,7 +23,12 @@ class BankGroup(FlaskGroup):
 
     def get_command(self, ctx, name):
         """A bank command by name; others (an extension's) from the app, as Flask finds them."""
-        return _BY_NAME.get(name) or super().get_command(ctx, name)
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+        try:
+            return super().get_command(ctx, name)
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=BankGroup, create_app=create_app, add_default_commands=False, add_version_option=False)

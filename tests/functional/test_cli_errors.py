@@ -95,6 +95,11 @@ def test_help_needs_no_good_settings(tmp_path):
     assert result.returncode == 0 and "deposit" in result.stdout and result.stderr == ""
 
 
+def test_a_name_looked_up_in_the_app_says_a_bad_setting_in_one_line_too(tmp_path):
+    bad = {"MINIBANK_WORKERS": "many", "MINIBANK_INSTANCE_PATH": str(tmp_path)}
+    assert "MINIBANK_WORKERS must be" in one_line(minibank("no-such-command", env=bad))
+
+
 def test_deposit_and_withdraw_print_their_result_and_log_on_stderr(tmp_path):
     url = f"sqlite:///{tmp_path / 'bank.db'}"
     engine = create_engine(url)
