@@ -1,5 +1,6 @@
 """The ceilings the bank is measured against: pgbench TPC-B and a raw SQLite transfer loop."""
 
+import os
 import re
 import sqlite3
 import subprocess
@@ -15,12 +16,18 @@ def _libpq_args(url: str) -> list[str]:
     return args
 
 
+def _libpq_env(url: str) -> dict[str, str]:
+    """The environment for pgbench, createdb and dropdb: the URL's password, if any, where libpq looks."""
+    password = make_url(url).password
+    return {**os.environ, "PGPASSWORD": password} if password else dict(os.environ)
+
+
 def pgbench_init(admin_url: str, database: str, scale: int) -> None:
     """Create ``database`` afresh and load TPC-B tables at ``scale``."""
-    args = _libpq_args(admin_url)
-    subprocess.run(["dropdb", *args, "--if-exists", "--force", database], check=True, capture_output=True)
-    subprocess.run(["createdb", *args, database], check=True, capture_output=True)
-    subprocess.run(["pgbench", *args, "-i", "-s", str(scale), "-q", database], check=True, capture_output=True)
+    args, env = _libpq_args(admin_url), _libpq_env(admin_url)
+    subprocess.run(["dropdb", *args, "--if-exists", "--force", database], check=True, capture_output=True, env=env)
+    subprocess.run(["createdb", *args, database], check=True, capture_output=True, env=env)
+    subprocess.run(["pgbench", *args, "-i", "-s", str(scale), "-q", database], check=True, capture_output=True, env=env)
 
 
 def pgbench_tps(admin_url: str, database: str, *, clients: int, seconds: int, simple_update: bool) -> float:
@@ -28,7 +35,8 @@ def pgbench_tps(admin_url: str, database: str, *, clients: int, seconds: int, si
     command = ["pgbench", *_libpq_args(admin_url), "-c", str(clients), "-j", str(min(2, clients)), "-T", str(max(1, round(seconds)))]
     if simple_update:
         command.append("-N")
-    output = subprocess.run([*command, database], check=True, capture_output=True, text=True).stdout
+    output = subprocess.run([*command, database], check=True, capture_output=True, text=True,
+                            env=_libpq_env(admin_url)).stdout
     return float(re.search(r"tps = ([0-9.]+)", output).group(1))
 
 

@@ -1,18 +1,5 @@
-"""The bank benchmark: API transfers against the database's own ceiling.
+"""The bank benchmark's run: each engine seeded, served and measured against its ceiling (see bench/options.py)."""
 
-    bin/bench            full run (about 15 minutes): JSON and PNG in bench/results/
-    bin/bench --smoke    a few seconds per step, correctness only (CI runs this)
-
-For each engine it seeds customers, starts `minibank serve` (gunicorn, production
-settings, rate limits off), and for each concurrency runs wrk against
-POST /api/v1/transfers, interleaved with the ceiling (pgbench TPC-B on the same
-PostgreSQL; a raw sqlite3 transfer loop with the app's WAL and synchronous=FULL).
-Each figure is the median of --runs runs. Afterwards the ledger must verify and
-customer money must be unchanged. History latency is measured on accounts with
-10 thousand and 1 million entries.
-"""
-
-import argparse
 import logging
 import json
 import random
@@ -26,8 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from bench import ceilings, chart, seed  # noqa: E402
 from bench.load import run_wrk  # noqa: E402
+from bench.options import parse  # noqa: E402
 from minibank import migrate  # noqa: E402
 from minibank.db import Database  # noqa: E402
 from minibank.ops.logging import configure as configure_logging  # noqa: E402
@@ -35,16 +25,16 @@ from minibank.services import ledger_check  # noqa: E402
 from tests.support.ledger import customer_total  # noqa: E402
 from tests.support.servers import app_server  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BATCH_CEILING_CLIENTS = 32  # pgbench at its own best concurrency here: the stricter yardstick
 SECRET = "Qm3vN8rT1xWc7LpZ4sYb9KdF2gHj6AeU0oRi5tVn-XwJ_yCqMkBzPaEs"  # random: production refuses weak secrets
 
 
 def main() -> None:
     """Parse the options, run every step, write the results."""
-    options = _options()
+    options = parse()
     configure_logging(json=False, level=logging.WARNING)  # the seeding's own events are noise here
-    results = {"options": vars(options), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "engines": {}}
+    results = {"options": {**vars(options), "postgres_url": _shown(options.postgres_url)},
+               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "engines": {}}
     work = Path(tempfile.mkdtemp(prefix="minibank-bench-"))
     for engine in options.engines:
         print(f"== {engine}", flush=True)
@@ -61,7 +51,7 @@ def main() -> None:
 
 def bench_engine(engine: str, options, work: Path) -> dict:
     """Seed, serve and measure one engine."""
-    url = _fresh_database(engine, work)
+    url = _fresh_database(engine, options, work)
     db = Database(url)
     migrate.upgrade(db.engine)
     people = seed.customers(db, count=options.customers)
@@ -109,7 +99,7 @@ def bench_engine(engine: str, options, work: Path) -> dict:
     result["verified"] = report.ok and customer_total(db) == total_before
     result["ledger"] = {"accounts": report.accounts, "transfers": report.transfers, "problems": report.problems}
     db.dispose()
-    _clear_away(engine, work)
+    _clear_away(engine, options, work)
     return result
 
 
@@ -134,21 +124,21 @@ def _batches(engine: str, options, work: Path, base: str, items: Path, destinati
     return measured
 
 
-def _clear_away(engine: str, work: Path) -> None:
+def _clear_away(engine: str, options, work: Path) -> None:
     """Remove an engine's databases once measured, so that nothing of them (PostgreSQL's
     autovacuum and checkpoints on millions of fresh rows) runs while the next engine is measured."""
     if engine == "sqlite":
         for leftover in work.glob("*.db*"):
             leftover.unlink()
         return
-    _as_admin("DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)",
+    _as_admin(options.postgres_url, "DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)",
               "DROP DATABASE IF EXISTS pgbench_ceiling WITH (FORCE)", "CHECKPOINT")
 
 
-def _as_admin(*statements: str) -> None:
+def _as_admin(admin_url: str, *statements: str) -> None:
     from sqlalchemy import create_engine, text
 
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for statement in statements:
             conn.execute(text(statement))
@@ -159,11 +149,16 @@ def _ceiling(engine: str, options, work: Path, clients: int) -> dict:
     if engine == "sqlite":
         return {"sqlite_loop_tps": round(ceilings.sqlite_loop_tps(work / "loop.db", seconds=options.seconds), 1)}
     return {
-        "pgbench_tps": ceilings.pgbench_tps(ADMIN_URL, "pgbench_ceiling", clients=clients, seconds=options.seconds,
+        "pgbench_tps": ceilings.pgbench_tps(options.postgres_url, "pgbench_ceiling", clients=clients, seconds=options.seconds,
                                             simple_update=False),
-        "pgbench_n_tps": ceilings.pgbench_tps(ADMIN_URL, "pgbench_ceiling", clients=clients,
+        "pgbench_n_tps": ceilings.pgbench_tps(options.postgres_url, "pgbench_ceiling", clients=clients,
                                               seconds=options.seconds, simple_update=True),
     }
+
+
+def _shown(url: str) -> str:
+    """The URL as the results may keep it: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _median_run(runs: list[dict], by: str = "per_second") -> dict:
@@ -176,12 +171,12 @@ def _median_run(runs: list[dict], by: str = "per_second") -> dict:
                            for run in runs]}
 
 
-def _fresh_database(engine: str, work: Path) -> str:
+def _fresh_database(engine: str, options, work: Path) -> str:
     if engine == "sqlite":
         return f"sqlite:///{work / 'bank.db'}"
-    _as_admin("DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)", "CREATE DATABASE minibank_bench")
-    ceilings.pgbench_init(ADMIN_URL, "pgbench_ceiling", scale=10)
-    return "postgresql+psycopg://postgres@127.0.0.1:5432/minibank_bench"
+    _as_admin(options.postgres_url, "DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)", "CREATE DATABASE minibank_bench")
+    ceilings.pgbench_init(options.postgres_url, "pgbench_ceiling", scale=10)
+    return make_url(options.postgres_url).set(database="minibank_bench").render_as_string(hide_password=False)
 
 
 def _items_file(base: str, people: list, path: Path) -> Path:
@@ -230,46 +225,6 @@ def summary(results: dict) -> list[dict]:
             rows.append({"engine": engine, "history_entries": entries, "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
                          "errors": run["errors"]})
     return rows
-
-
-def _options():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true", help="tiny and quick: correctness only")
-    parser.add_argument("--engines", default="postgresql,sqlite")
-    parser.add_argument("--clients", default="1,8,32")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--history", default="10000,1000000", help="entries on the measured history accounts")
-    parser.add_argument("--batch-clients", default="8", help="concurrencies of the batch runs (empty: none)")
-    parser.add_argument("--batch-size", type=int, default=100, help="transfers per batch request")
-    parser.add_argument("--batch-accounts", type=int, default=8,
-                        help="more accounts per customer that batches pay into (with the 2 funded ones each)")
-    # Measured best on 2 cores: more processes only add contention for the same CPU. Workers
-    # serve greenlets on both engines; --threads sizes each worker's database pool (on SQLite,
-    # more requests at once keep more moves in each of the writer process's batches).
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", default="postgresql:4,sqlite:6",
-                        help="threads per worker: one number, or engine:number pairs")
-    parser.add_argument("--out", default=None, help="default: bench/results (smoke: bench/results/smoke)")
-    options = parser.parse_args()
-    if options.smoke:
-        options.runs, options.seconds, options.customers, options.history = 1, 2, 10, "100,1000"
-    # A smoke run never overwrites the published figures.
-    options.out = options.out or str(ROOT / "bench" / "results" / ("smoke" if options.smoke else ""))
-    options.engines = options.engines.split(",")
-    options.threads = _per_engine(options.threads, options.engines)
-    options.clients = [int(c) for c in options.clients.split(",")]
-    options.batch_clients = [int(c) for c in options.batch_clients.split(",") if c]
-    options.history = [int(n) for n in options.history.split(",")]
-    return options
-
-
-def _per_engine(value: str, engines: list[str]) -> dict[str, int]:
-    if value.isdigit():
-        return dict.fromkeys(engines, int(value))
-    pairs = dict(pair.split(":") for pair in value.split(","))
-    return {engine: int(pairs[engine]) for engine in engines}
 
 
 if __name__ == "__main__":
