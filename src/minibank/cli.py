@@ -15,7 +15,7 @@ from .domain.errors import BankError
 from .domain.money import format_money, parse_amount
 from .extensions import db
 from .services import accounts, audit_chain, ledger_check, stats, transfers, users
-from .services.demo import load_demo
+from .services.demo import demo_logins, load_demo
 from .store import audit_seal
 
 
@@ -143,12 +143,19 @@ def demo_command():
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("refusing to load demo data in production")
     credentials = load_demo(db, currency=current_app.config["CURRENCY"])
+    logins = demo_logins(db)
     if credentials is None:
         click.echo("the database already has users; demo data not loaded")
-        return
-    click.echo("demo data loaded; log in with:")
-    for email, password in credentials.items():
-        click.echo(f"  {email}  password: {password}")
+        if not logins:
+            return
+        click.echo("demo users in it, with the passwords they were loaded with:")
+    else:
+        click.echo("demo data loaded; log in with:")
+    for login in logins:
+        role = "teller: pays cash in and out" if login.role == "admin" else login.role
+        click.echo(f"  {login.email:<20} password: {login.password:<22} {role}")
+        for name, number, balance, currency in login.accounts:
+            click.echo(f"      {name:<10} {number}  {format_money(balance, currency):>14}")
 
 
 @click.command("verify-ledger")
