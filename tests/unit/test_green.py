@@ -97,3 +97,48 @@ STOP_WHILE_BOOTING = textwrap.dedent(
 def test_a_sigterm_that_comes_while_a_worker_boots_stops_it():
     result = subprocess.run([sys.executable, "-c", STOP_WHILE_BOOTING], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "stopping", result.stderr
+
+
+class CountingSocket:
+    def __init__(self):
+        self.sends: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.sends.append(data)
+
+
+def _response(sock, *, method="GET"):
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.http import wsgi
+
+    request = SimpleNamespace(version=(1, 1), method=method, should_close=lambda: False)
+    response = wsgi.Response(request, sock, Config())
+    return response
+
+
+def test_the_green_worker_sends_headers_and_first_body_bytes_at_once(monkeypatch):
+    from gunicorn.http import wsgi
+
+    from minibank.ops import green_worker
+
+    monkeypatch.setattr(wsgi.Response, "write", wsgi.Response.write)  # undone after the test
+    green_worker._headers_with_the_body()
+    sock = CountingSocket()
+    response = _response(sock)
+    response.start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "11")])
+    response.write(b'{"ok":true}')
+    response.close()
+    assert len(sock.sends) == 1
+    head, _, body = sock.sends[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"Content-Length: 11" in head and body == b'{"ok":true}'
+
+    chunked = CountingSocket()  # no length: chunks, the first with the headers, then each on its own
+    response = _response(chunked)
+    response.start_response("200 OK", [("Content-Type", "text/csv")])
+    for part in (b"a,b\n", b"1,2\n"):
+        response.write(part)
+    response.close()
+    assert len(chunked.sends) == 3 and chunked.sends[0].endswith(b"\r\n\r\n4\r\na,b\n\r\n")
+    assert chunked.sends[1:] == [b"4\r\n1,2\n\r\n", b"0\r\n\r\n"]

@@ -53,17 +53,19 @@ def check_name(name: object) -> str:
 
 
 def open_account(
-    db: Database, *, owner_id: int, name: str, currency: str, client_ip: str | None = None
+    db: Database, *, owner_id: int, name: str, currency: str, client_ip: str | None = None, number: str | None = None
 ) -> Account:
-    """Open a new customer account with a zero balance."""
+    """Open a new customer account with a zero balance (a random number unless ``number`` is given)."""
     name = check_name(name)
+    if number is not None and not is_valid_number(number):
+        raise InvalidInput("Account numbers are ten digits with valid check digits.", field="number")
 
     def work(conn: Connection) -> Account:
         ensure_cash_account(conn, currency)
         row = conn.execute(
             insert(accounts)
             .values(
-                number=new_number(),
+                number=number or new_number(),
                 owner_id=owner_id,
                 name=name,
                 currency=currency,
