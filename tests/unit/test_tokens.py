@@ -70,7 +70,7 @@ def test_alg_none_is_refused():
         forge(key="wrong-key-" + "z" * 64),
         forge(algorithm="HS512"),
         forge(payload_changes={"exp": int(time.time()) - 60}),
-        forge(payload_changes={"nbf": int(time.time()) + 600}),
+        forge(payload_changes={"nbf": int(time.time()) + 30 * 86400}),  # made at collection: far enough ahead for any suite
         forge(payload_changes={"aud": tokens.AUDIENCE_WEB}),
         forge(payload_changes={"aud": ["minibank:api", "other"]}),
         forge(payload_changes={"iss": "evil"}),
