@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ..support.servers import free_port, wait_until_up
+from ..support.servers import free_port, stop_process, wait_until_up
 from ..support.services import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,12 +72,7 @@ def demo_bank(tmp_path_factory):
             pytest.fail(f"bin/run did not come up:\n{log.read_text(errors='replace')}")
         yield port, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def test_the_tour_has_commands():

@@ -47,14 +47,19 @@ def app_server(env: dict[str, str], *, args: tuple[str, ...] = (), log: Path | N
         wait_until_up(f"{base}/healthz")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         if log:
             output.close()
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within 15 seconds; reaped either way."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def post_wrong_password(base: str, email: str) -> int:
