@@ -32,11 +32,21 @@ def pgbench_init(admin_url: str, database: str, scale: int) -> None:
 
 def pgbench_tps(admin_url: str, database: str, *, clients: int, seconds: int, simple_update: bool) -> float:
     """TPC-B-like transactions per second at ``clients`` (``-N``: skip the branch and teller updates)."""
-    command = ["pgbench", *_libpq_args(admin_url), "-c", str(clients), "-j", str(min(2, clients)), "-T", str(max(1, round(seconds)))]
+    command = [
+        "pgbench",
+        *_libpq_args(admin_url),
+        "-c",
+        str(clients),
+        "-j",
+        str(min(2, clients)),
+        "-T",
+        str(max(1, round(seconds))),
+    ]
     if simple_update:
         command.append("-N")
-    output = subprocess.run([*command, database], check=True, capture_output=True, text=True,
-                            env=_libpq_env(admin_url)).stdout
+    output = subprocess.run(
+        [*command, database], check=True, capture_output=True, text=True, env=_libpq_env(admin_url)
+    ).stdout
     return float(re.search(r"tps = ([0-9.]+)", output).group(1))
 
 

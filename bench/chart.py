@@ -20,7 +20,9 @@ def draw(results: dict, path: Path) -> None:
         throughput.plot(x, [r["per_second"] for r in runs], "o-", color=colour, label=f"API transfers/s ({engine})")
         ceiling_key = "pgbench_tps" if engine == "postgresql" else "sqlite_loop_tps"
         label = "pgbench TPC-B tps (ceiling)" if engine == "postgresql" else "raw sqlite3 loop tps (ceiling)"
-        throughput.plot(x, [result["ceiling"][c][ceiling_key] for c in clients], "s--", color=colour, alpha=0.6, label=label)
+        throughput.plot(
+            x, [result["ceiling"][c][ceiling_key] for c in clients], "s--", color=colour, alpha=0.6, label=label
+        )
         latency.plot(x, [r["p50_ms"] for r in runs], "o-", color=colour, label=f"p50 ({engine})")
         latency.plot(x, [r["p99_ms"] for r in runs], "^:", color=colour, label=f"p99 ({engine})")
     for axes, title, unit in ((throughput, "Throughput", "per second"), (latency, "Transfer latency", "ms")):

@@ -9,8 +9,16 @@ from pathlib import Path
 LUA = Path(__file__).with_name("transfer.lua")
 
 
-def run_wrk(base_url: str, items_file: Path, *, clients: int, seconds: float, path: str | None = None,
-            batch: int | None = None, destinations: Path | None = None) -> dict:
+def run_wrk(
+    base_url: str,
+    items_file: Path,
+    *,
+    clients: int,
+    seconds: float,
+    path: str | None = None,
+    batch: int | None = None,
+    destinations: Path | None = None,
+) -> dict:
     """Run wrk at ``clients`` connections; returns its figures plus the CPU wrk itself used.
 
     With ``batch``, every request is a batch of that many transfers to accounts listed in ``destinations``.
@@ -23,9 +31,24 @@ def run_wrk(base_url: str, items_file: Path, *, clients: int, seconds: float, pa
     threads = min(2, clients)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
-         "-s", str(LUA), base_url],
-        env={**_base_env(), **env}, capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(clients),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            base_url,
+        ],
+        env={**_base_env(), **env},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(l for l in completed.stdout.splitlines() if l.startswith("BENCH_JSON "))

@@ -27,8 +27,9 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 def parse(argv: list[str] | None = None, *, environ: Mapping[str, str] = os.environ) -> argparse.Namespace:
     """The benchmark's options from ``argv`` (the command line by default), checked."""
-    parser = argparse.ArgumentParser(prog="bin/bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bin/bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny and quick: correctness only")
     parser.add_argument("--engines", default="postgresql,sqlite")
     parser.add_argument("--clients", default="1,8,32")
@@ -38,19 +39,27 @@ def parse(argv: list[str] | None = None, *, environ: Mapping[str, str] = os.envi
     parser.add_argument("--history", default="10000,1000000", help="entries on the measured history accounts")
     parser.add_argument("--batch-clients", default="8", help="concurrencies of the batch runs (empty: none)")
     parser.add_argument("--batch-size", type=int, default=100, help="transfers per batch request")
-    parser.add_argument("--batch-accounts", type=int, default=8,
-                        help="more accounts per customer that batches pay into (with the 2 funded ones each)")
+    parser.add_argument(
+        "--batch-accounts",
+        type=int,
+        default=8,
+        help="more accounts per customer that batches pay into (with the 2 funded ones each)",
+    )
     # Measured best on 2 cores: more processes only add contention for the same CPU. Workers
     # serve greenlets on both engines; --threads sizes each worker's database pool (on SQLite,
     # more requests at once keep more moves in each of the writer process's batches).
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", default="postgresql:4,sqlite:6",
-                        help="threads per worker: one number, or engine:number pairs")
+    parser.add_argument(
+        "--threads", default="postgresql:4,sqlite:6", help="threads per worker: one number, or engine:number pairs"
+    )
     parser.add_argument("--out", default=None, help="default: bench/results (smoke: bench/results/smoke)")
-    parser.add_argument("--postgres-url", default=environ.get(POSTGRES_URL_ENV) or DEFAULT_POSTGRES_URL,
-                        help=f"the PostgreSQL server, as a URL to a database that exists on it, by a role that may "
-                             f"create databases (it makes minibank_bench and pgbench_ceiling there); default "
-                             f"${POSTGRES_URL_ENV}, else {DEFAULT_POSTGRES_URL}")
+    parser.add_argument(
+        "--postgres-url",
+        default=environ.get(POSTGRES_URL_ENV) or DEFAULT_POSTGRES_URL,
+        help=f"the PostgreSQL server, as a URL to a database that exists on it, by a role that may "
+        f"create databases (it makes minibank_bench and pgbench_ceiling there); default "
+        f"${POSTGRES_URL_ENV}, else {DEFAULT_POSTGRES_URL}",
+    )
     options = parser.parse_args(argv)
     if options.smoke:
         options.runs, options.seconds, options.customers, options.history = 1, 2, 10, "100,1000"

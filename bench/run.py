@@ -33,8 +33,11 @@ def main() -> None:
     """Parse the options, run every step, write the results."""
     options = parse()
     configure_logging(json=False, level=logging.WARNING)  # the seeding's own events are noise here
-    results = {"options": {**vars(options), "postgres_url": _shown(options.postgres_url)},
-               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "engines": {}}
+    results = {
+        "options": {**vars(options), "postgres_url": _shown(options.postgres_url)},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "engines": {},
+    }
     work = Path(tempfile.mkdtemp(prefix="minibank-bench-"))
     for engine in options.engines:
         print(f"== {engine}", flush=True)
@@ -71,8 +74,11 @@ def bench_engine(engine: str, options, work: Path) -> dict:
         "MINIBANK_TOKEN_TTL": "86400",  # one login per customer serves the whole run
     }
     result = {"transfers": {}, "ceiling": {}, "batches": {}, "history": {}}
-    with app_server(env, args=("--workers", str(options.workers), "--threads", str(options.threads[engine])),
-                    log=work / f"{engine}-server.log") as base:
+    with app_server(
+        env,
+        args=("--workers", str(options.workers), "--threads", str(options.threads[engine])),
+        log=work / f"{engine}-server.log",
+    ) as base:
         items = _items_file(base, people, work / f"{engine}-items.txt")
         for clients in options.clients:
             runs, ceiling_runs = [], []
@@ -82,8 +88,10 @@ def bench_engine(engine: str, options, work: Path) -> dict:
             result["transfers"][clients] = _median_run(runs)
             medians = {key: statistics.median(run[key] for run in ceiling_runs) for key in ceiling_runs[0]}
             result["ceiling"][clients] = {**medians, "all_runs": ceiling_runs}
-            print(f"   C={clients}: {result['transfers'][clients]['per_second']} transfers/s, "
-                  f"ceiling {medians}", flush=True)
+            print(
+                f"   C={clients}: {result['transfers'][clients]['per_second']} transfers/s, ceiling {medians}",
+                flush=True,
+            )
         result["batches"] = _batches(engine, options, work, base, items, destinations)
         history_items = _items_file(base, people[:1], work / f"{engine}-history-items.txt")
         # Alternated, like the transfers and their ceiling: whatever the database does in the
@@ -93,7 +101,8 @@ def bench_engine(engine: str, options, work: Path) -> dict:
             for entries, number in histories.items():
                 path = f"/api/v1/accounts/{number}/transactions?limit=20"
                 history_runs[entries].append(
-                    run_wrk(base, history_items, clients=4, seconds=options.seconds, path=path))
+                    run_wrk(base, history_items, clients=4, seconds=options.seconds, path=path)
+                )
         result["history"] = {entries: _median_run(runs, by="p50_ms") for entries, runs in history_runs.items()}
     report = ledger_check.verify(db)
     result["verified"] = report.ok and customer_total(db) == total_before
@@ -112,15 +121,31 @@ def _batches(engine: str, options, work: Path, base: str, items: Path, destinati
         runs, ceiling_runs = [], []
         for _ in range(options.runs):
             ceiling_runs.append(_ceiling(engine, options, work, BATCH_CEILING_CLIENTS))
-            runs.append(run_wrk(base, items, clients=clients, seconds=options.seconds, batch=options.batch_size,
-                                destinations=targets))
+            runs.append(
+                run_wrk(
+                    base,
+                    items,
+                    clients=clients,
+                    seconds=options.seconds,
+                    batch=options.batch_size,
+                    destinations=targets,
+                )
+            )
         run = _median_run(runs)
         medians = {key: statistics.median(run[key] for run in ceiling_runs) for key in ceiling_runs[0]}
         transfers_per_s = round(run["per_second"] * options.batch_size, 1)
-        measured[clients] = {**run, "batch_size": options.batch_size, "accounts": len(destinations),
-                             "transfers_per_second": transfers_per_s, "ceiling": {**medians, "all_runs": ceiling_runs}}
-        print(f"   batches of {options.batch_size}, C={clients}: {run['per_second']} batches/s = {transfers_per_s} "
-              f"transfers/s, ceiling {medians}", flush=True)
+        measured[clients] = {
+            **run,
+            "batch_size": options.batch_size,
+            "accounts": len(destinations),
+            "transfers_per_second": transfers_per_s,
+            "ceiling": {**medians, "all_runs": ceiling_runs},
+        }
+        print(
+            f"   batches of {options.batch_size}, C={clients}: {run['per_second']} batches/s = {transfers_per_s} "
+            f"transfers/s, ceiling {medians}",
+            flush=True,
+        )
     return measured
 
 
@@ -131,8 +156,12 @@ def _clear_away(engine: str, options, work: Path) -> None:
         for leftover in work.glob("*.db*"):
             leftover.unlink()
         return
-    _as_admin(options.postgres_url, "DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)",
-              "DROP DATABASE IF EXISTS pgbench_ceiling WITH (FORCE)", "CHECKPOINT")
+    _as_admin(
+        options.postgres_url,
+        "DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)",
+        "DROP DATABASE IF EXISTS pgbench_ceiling WITH (FORCE)",
+        "CHECKPOINT",
+    )
 
 
 def _as_admin(admin_url: str, *statements: str) -> None:
@@ -149,10 +178,12 @@ def _ceiling(engine: str, options, work: Path, clients: int) -> dict:
     if engine == "sqlite":
         return {"sqlite_loop_tps": round(ceilings.sqlite_loop_tps(work / "loop.db", seconds=options.seconds), 1)}
     return {
-        "pgbench_tps": ceilings.pgbench_tps(options.postgres_url, "pgbench_ceiling", clients=clients, seconds=options.seconds,
-                                            simple_update=False),
-        "pgbench_n_tps": ceilings.pgbench_tps(options.postgres_url, "pgbench_ceiling", clients=clients,
-                                              seconds=options.seconds, simple_update=True),
+        "pgbench_tps": ceilings.pgbench_tps(
+            options.postgres_url, "pgbench_ceiling", clients=clients, seconds=options.seconds, simple_update=False
+        ),
+        "pgbench_n_tps": ceilings.pgbench_tps(
+            options.postgres_url, "pgbench_ceiling", clients=clients, seconds=options.seconds, simple_update=True
+        ),
     }
 
 
@@ -164,17 +195,23 @@ def _shown(url: str) -> str:
 def _median_run(runs: list[dict], by: str = "per_second") -> dict:
     """The run with the median figure ``by`` (throughput, or a latency), with every run's figures kept."""
     ordered = sorted(runs, key=lambda run: run[by])
-    return {**ordered[len(ordered) // 2], "all_per_second": [run["per_second"] for run in runs],
-            "all_p50_ms": [run["p50_ms"] for run in runs],
-            "errors_total": sum(run["errors"] for run in runs),
-            "all_errors": [{**{str(k): v for k, v in run["statuses"].items() if k >= 300}, **run["socket_errors"]}
-                           for run in runs]}
+    return {
+        **ordered[len(ordered) // 2],
+        "all_per_second": [run["per_second"] for run in runs],
+        "all_p50_ms": [run["p50_ms"] for run in runs],
+        "errors_total": sum(run["errors"] for run in runs),
+        "all_errors": [
+            {**{str(k): v for k, v in run["statuses"].items() if k >= 300}, **run["socket_errors"]} for run in runs
+        ],
+    }
 
 
 def _fresh_database(engine: str, options, work: Path) -> str:
     if engine == "sqlite":
         return f"sqlite:///{work / 'bank.db'}"
-    _as_admin(options.postgres_url, "DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)", "CREATE DATABASE minibank_bench")
+    _as_admin(
+        options.postgres_url, "DROP DATABASE IF EXISTS minibank_bench WITH (FORCE)", "CREATE DATABASE minibank_bench"
+    )
     ceilings.pgbench_init(options.postgres_url, "pgbench_ceiling", scale=10)
     return make_url(options.postgres_url).set(database="minibank_bench").render_as_string(hide_password=False)
 
@@ -195,7 +232,9 @@ def _items_file(base: str, people: list, path: Path) -> Path:
 
 def _token(base: str, email: str) -> str:
     body = json.dumps({"email": email, "password": seed.PASSWORD}).encode()
-    request = urllib.request.Request(f"{base}/api/v1/auth/token", data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/token", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["access_token"]
 
@@ -207,23 +246,47 @@ def summary(results: dict) -> list[dict]:
         for clients, run in result["transfers"].items():
             ceiling = result["ceiling"][clients]
             reference = ceiling.get("pgbench_tps") or ceiling.get("sqlite_loop_tps")
-            rows.append({
-                "engine": engine, "C": clients, "transfers_per_s": run["per_second"], "p50_ms": run["p50_ms"],
-                "p95_ms": run["p95_ms"], "p99_ms": run["p99_ms"], "errors": run["errors_total"],
-                "ceiling_tps": reference, "ratio": round(run["per_second"] / reference, 3) if reference else None,
-                "wrk_cpu_cores": run["load_generator_cpu"],
-            })
+            rows.append(
+                {
+                    "engine": engine,
+                    "C": clients,
+                    "transfers_per_s": run["per_second"],
+                    "p50_ms": run["p50_ms"],
+                    "p95_ms": run["p95_ms"],
+                    "p99_ms": run["p99_ms"],
+                    "errors": run["errors_total"],
+                    "ceiling_tps": reference,
+                    "ratio": round(run["per_second"] / reference, 3) if reference else None,
+                    "wrk_cpu_cores": run["load_generator_cpu"],
+                }
+            )
         for clients, run in result.get("batches", {}).items():
             reference = run["ceiling"].get("pgbench_tps") or run["ceiling"].get("sqlite_loop_tps")
-            rows.append({
-                "engine": engine, "batch_C": clients, "batch_size": run["batch_size"], "accounts": run["accounts"],
-                "batches_per_s": run["per_second"], "transfers_per_s": run["transfers_per_second"],
-                "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "errors": run["errors_total"],
-                "ceiling_tps": reference, "ratio": round(run["transfers_per_second"] / reference, 3) if reference else None,
-            })
+            rows.append(
+                {
+                    "engine": engine,
+                    "batch_C": clients,
+                    "batch_size": run["batch_size"],
+                    "accounts": run["accounts"],
+                    "batches_per_s": run["per_second"],
+                    "transfers_per_s": run["transfers_per_second"],
+                    "p50_ms": run["p50_ms"],
+                    "p99_ms": run["p99_ms"],
+                    "errors": run["errors_total"],
+                    "ceiling_tps": reference,
+                    "ratio": round(run["transfers_per_second"] / reference, 3) if reference else None,
+                }
+            )
         for entries, run in result["history"].items():
-            rows.append({"engine": engine, "history_entries": entries, "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
-                         "errors": run["errors"]})
+            rows.append(
+                {
+                    "engine": engine,
+                    "history_entries": entries,
+                    "p50_ms": run["p50_ms"],
+                    "p99_ms": run["p99_ms"],
+                    "errors": run["errors"],
+                }
+            )
     return rows
 
 

@@ -28,8 +28,9 @@ def customers(db: Database, *, count: int, currency: str = "USD") -> list[tuple[
     return made
 
 
-def more_accounts(db: Database, people: list[tuple[str, list[str]]], *, per_customer: int,
-                  currency: str = "USD") -> list[str]:
+def more_accounts(
+    db: Database, people: list[tuple[str, list[str]]], *, per_customer: int, currency: str = "USD"
+) -> list[str]:
     """``per_customer`` more (empty) accounts for each customer; every customer account's number."""
     numbers = [number for _, owned in people for number in owned]
     for email, _ in people:
@@ -70,15 +71,26 @@ def history_account(db: Database, *, owner_email: str, entries: int, currency: s
     target = accounts.open_account(db, owner_id=owner.id, name=f"History {entries}", currency=currency)
     transfers.deposit(db, account=source.number, amount=entries)
     now = datetime.now(timezone.utc)
-    params = {"source": source.id, "target": target.id, "n": entries, "currency": currency, "owner": owner.id,
-              "start": entries, "now": now, "hour": start_of_hour(now)}
+    params = {
+        "source": source.id,
+        "target": target.id,
+        "n": entries,
+        "currency": currency,
+        "owner": owner.id,
+        "start": entries,
+        "now": now,
+        "hour": start_of_hour(now),
+    }
     series = _SERIES[db.dialect]
 
     def work(conn):
         for statement in _BULK:
-            conn.execute(text(statement.format(series=series)).bindparams(
-                *[bindparam(name, type_=UTCDateTime) for name in ("now", "hour") if f":{name}" in statement]
-            ), params)
+            conn.execute(
+                text(statement.format(series=series)).bindparams(
+                    *[bindparam(name, type_=UTCDateTime) for name in ("now", "hour") if f":{name}" in statement]
+                ),
+                params,
+            )
 
     db.write(work)
     return target.number

@@ -17,7 +17,9 @@ def main(url: str, count: int = 2000) -> None:
     """Run ``count`` transfers back and forth and print the rate and CPU per transfer."""
     db = Database(url)
     migrate.upgrade(db.engine)
-    owner = users.create_user(db, email=f"bench{time.time_ns()}@example.com", name="Bench", password="bench password long")
+    owner = users.create_user(
+        db, email=f"bench{time.time_ns()}@example.com", name="Bench", password="bench password long"
+    )
     a = accounts.open_account(db, owner_id=owner.id, name="A", currency="USD")
     b = accounts.open_account(db, owner_id=owner.id, name="B", currency="USD")
     transfers.deposit(db, account=a.number, amount=10**12)
@@ -26,7 +28,9 @@ def main(url: str, count: int = 2000) -> None:
     for i in range(count):
         transfers.transfer(db, actor_id=owner.id, source=a.number, destination=b.number, amount=1, limits=limits)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"{db.dialect}: {count / wall:.0f} transfers/s, {wall / count * 1e6:.0f} us wall, {cpu / count * 1e6:.0f} us CPU each")
+    print(
+        f"{db.dialect}: {count / wall:.0f} transfers/s, {wall / count * 1e6:.0f} us wall, {cpu / count * 1e6:.0f} us CPU each"
+    )
 
 
 if __name__ == "__main__":

@@ -120,7 +120,9 @@ def writer(plan: Plan, index: int) -> Report:
         key = f"bank-{plan.tag}-w{index}-{sequence}"
         body = {"from_account": source, "to_account": destination, "amount": f"{amount / 100:.2f}", "memo": key}
         answer = retrying(
-            plan, report, lambda base: call(base, "POST", "/api/v1/transfers", token=customer.token, body=body, key=key),
+            plan,
+            report,
+            lambda base: call(base, "POST", "/api/v1/transfers", token=customer.token, body=body, key=key),
             rotate=index + sequence,
         )
         sequence += 1
@@ -151,8 +153,12 @@ def reader(plan: Plan, index: int) -> Report:
     report = Report()
     while time.time() < plan.deadline:
         customer = rng.choice(plan.customers)
-        answer = retrying(plan, report, lambda base: call(base, "GET", "/api/v1/accounts", token=customer.token),
-                          rotate=index + report.counts["reads"])
+        answer = retrying(
+            plan,
+            report,
+            lambda base: call(base, "GET", "/api/v1/accounts", token=customer.token),
+            rotate=index + report.counts["reads"],
+        )
         if answer is None:
             report.problem(f"reader {index}: no answer within the grace period")
             break

@@ -74,8 +74,13 @@ def verify(database_url: str) -> list[str]:
     """Run `minibank verify-ledger` and `minibank verify-audit` on the database; their failures."""
     env = {**os.environ, "MINIBANK_DATABASE_URL": database_url}
     runs = {
-        command: subprocess.Popen([sys.executable, "-m", "minibank.cli", *command], env=env, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        command: subprocess.Popen(
+            [sys.executable, "-m", "minibank.cli", *command],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         for command in VERIFY_COMMANDS
     }
     problems = []

@@ -46,20 +46,34 @@ def _positive(text: str) -> int:
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--base-url", action="append", required=True, dest="bases",
-                        help="an app server such as http://127.0.0.1:5000; repeat it and the clients alternate")
-    parser.add_argument("--database-url", default=os.environ.get("MINIBANK_DATABASE_URL"),
-                        help="the servers' database (default: MINIBANK_DATABASE_URL)")
+    parser.add_argument(
+        "--base-url",
+        action="append",
+        required=True,
+        dest="bases",
+        help="an app server such as http://127.0.0.1:5000; repeat it and the clients alternate",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("MINIBANK_DATABASE_URL"),
+        help="the servers' database (default: MINIBANK_DATABASE_URL)",
+    )
     parser.add_argument("--duration", type=float, default=8.0, help="seconds of load (default 8)")
-    parser.add_argument("--seed", type=int, default=None, help="makes the clients' choices repeatable (default: random)")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="makes the clients' choices repeatable (default: random)"
+    )
     parser.add_argument("--writers", type=_positive, default=4, help="client processes sending transfers (default 4)")
     parser.add_argument("--readers", type=_positive, default=2, help="client processes reading balances (default 2)")
     parser.add_argument("--customers", type=_positive, default=8, help="customers to make (default 8)")
     parser.add_argument("--accounts", type=_positive, default=2, help="accounts per customer (default 2)")
     parser.add_argument("--balance", type=_amount, default="1000.00", help="opening balance of each account (1000.00)")
     parser.add_argument("--max-amount", type=_amount, default="250.00", help="largest transfer (250.00)")
-    parser.add_argument("--grace", type=float, default=30.0,
-                        help="seconds past the end a client keeps retrying its last request (default 30)")
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=30.0,
+        help="seconds past the end a client keeps retrying its last request (default 30)",
+    )
     options = parser.parse_args(argv)
     if not options.database_url:
         parser.error("--database-url (or MINIBANK_DATABASE_URL) is required")
@@ -87,8 +101,11 @@ def log_in(plan: Plan, report: Report) -> Plan:
 def run_clients(plan: Plan, options, report: Report) -> None:
     """Writers and readers, each a process of its own, until the deadline; their findings go into ``report``."""
     with multiprocessing.get_context("spawn").Pool(options.writers + options.readers) as pool:
-        print(f"{RUNNING} {options.writers} writers and {options.readers} readers for {options.duration}s "
-              f"against {' '.join(plan.bases)}", flush=True)
+        print(
+            f"{RUNNING} {options.writers} writers and {options.readers} readers for {options.duration}s "
+            f"against {' '.join(plan.bases)}",
+            flush=True,
+        )
         plan = replace(plan, deadline=time.time() + options.duration)
         jobs = [pool.apply_async(writer, (plan, i)) for i in range(options.writers)]
         jobs += [pool.apply_async(reader, (plan, i)) for i in range(options.readers)]
@@ -121,12 +138,20 @@ def bank_test(options) -> list[str]:
     tag = secrets.token_hex(4)
     db = Database(options.database_url, pool_size=1)
     try:
-        customers = set_up(db, tag=tag, customers=options.customers, accounts_each=options.accounts,
-                           balance=options.balance)
+        customers = set_up(
+            db, tag=tag, customers=options.customers, accounts_each=options.accounts, balance=options.balance
+        )
         before = customer_total(db)
         report = Report()
-        plan = Plan(options.seed, tag, tuple(options.bases), tuple(customers), options.max_amount,
-                    deadline=time.time() + options.grace, grace=options.grace)
+        plan = Plan(
+            options.seed,
+            tag,
+            tuple(options.bases),
+            tuple(customers),
+            options.max_amount,
+            deadline=time.time() + options.grace,
+            grace=options.grace,
+        )
         plan = log_in(plan, report)
         run_clients(plan, options, report)
         expected = options.customers * options.accounts * options.balance

@@ -43,12 +43,16 @@ def read_transfers(data: bytes) -> list[dict]:
     missing = [column for column in COLUMNS if column not in header]
     unknown = [column for column in header if column not in COLUMNS + OPTIONAL]
     if missing or unknown:
-        raise BatchFileError(f"the header must be {','.join(COLUMNS + OPTIONAL)} (memo optional); "
-                             f"missing {missing or 'nothing'}, unknown {unknown or 'nothing'}")
+        raise BatchFileError(
+            f"the header must be {','.join(COLUMNS + OPTIONAL)} (memo optional); "
+            f"missing {missing or 'nothing'}, unknown {unknown or 'nothing'}"
+        )
     transfers = []
     for row in reader:
         if None in row or any(row[column] in (None, "") for column in COLUMNS):
-            raise BatchFileError(f"row {reader.line_num}: needs from_account, to_account and amount, and no extra cells")
+            raise BatchFileError(
+                f"row {reader.line_num}: needs from_account, to_account and amount, and no extra cells"
+            )
         transfers.append({column: row[column].strip() for column in COLUMNS} | {"memo": (row.get("memo") or "")})
     if not 0 < len(transfers) <= MAX_ITEMS:
         raise BatchFileError(f"a batch holds 1 to {MAX_ITEMS} transfers; the file has {len(transfers)}")
@@ -70,8 +74,9 @@ def send(base_url: str, *, email: str, password: str, mode: str, key: str, trans
 
 
 def _call(url: str, body: dict, headers: dict) -> Answer:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             replayed = response.headers.get("Idempotent-Replayed") == "true"

@@ -94,8 +94,9 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "WORKERS": _int(environ, "MINIBANK_WORKERS", default_workers(), low=1, high=MAX_WORKERS),
         "THREADS": threads,
         "WORKER_CONNECTIONS": _int(environ, "MINIBANK_WORKER_CONNECTIONS", 1000, low=1, high=100_000),
-        "DB_POOL_SIZE": pool_size(environ, threads=threads, production=production,
-                                  sealer=_bool(environ, "MINIBANK_AUDIT_SEALER", True)),
+        "DB_POOL_SIZE": pool_size(
+            environ, threads=threads, production=production, sealer=_bool(environ, "MINIBANK_AUDIT_SEALER", True)
+        ),
         "GRACEFUL_TIMEOUT": _int(environ, "MINIBANK_GRACEFUL_TIMEOUT", 30, low=1, high=600),
     }
     check_shared_limits(settings)

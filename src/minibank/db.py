@@ -110,6 +110,7 @@ class Database:
         Lock conflicts roll back and run the whole of ``work`` again, a bounded
         number of times, then answer Busy (503) rather than a server error.
         """
+
         def once() -> T:
             with self.write_turn(), self.engine.connect() as conn:
                 conn.execution_options(minibank_write=True)
@@ -156,6 +157,3 @@ def _retrying(once: Callable[[], T], attempts: int, retry_unique: tuple[str, ...
             count_retry(error, attempt, attempts)
             backoff(attempt)
     raise AssertionError("unreachable")
-
-
-

@@ -123,11 +123,15 @@ def _bank_error(error: BankError):
 def _rate_limited(error: RateLimitExceeded):
     breached = limiter.current_limit
     wait = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
-    return error_response(429, detail="Too many requests; please wait before trying again.", headers={"Retry-After": wait})
+    return error_response(
+        429, detail="Too many requests; please wait before trying again.", headers={"Retry-After": wait}
+    )
 
 
 def _csrf_error(error: CSRFError):
-    return error_response(400, code="csrf_failed", detail="The form expired or did not come from this site. Please try again.")
+    return error_response(
+        400, code="csrf_failed", detail="The form expired or did not come from this site. Please try again."
+    )
 
 
 def _http_error(error: HTTPException):
@@ -142,8 +146,11 @@ def _http_error(error: HTTPException):
 def _database_unavailable(error: Exception):
     # A database that cannot be reached is an outage, not a bug: 503 and a retry hint.
     log.warning("database.unavailable", error_type=type(error).__name__)
-    return error_response(503, detail="The bank is temporarily unavailable. Nothing was changed; please try again.",
-                          headers={"Retry-After": 5})
+    return error_response(
+        503,
+        detail="The bank is temporarily unavailable. Nothing was changed; please try again.",
+        headers={"Retry-After": 5},
+    )
 
 
 def _unexpected(error: Exception):

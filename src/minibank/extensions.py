@@ -37,6 +37,7 @@ def limit_per_user(limit_value):
     Flask-Limiter evaluates a decorated route's limits on every request even when it is
     disabled; on the transfer routes that was a measurable share of a request's CPU.
     """
+
     def decorate(view):
         limited = limiter.limit(limit_value, key_func=user_key)(view)
 
@@ -60,8 +61,11 @@ def init_app(app: Flask) -> None:
     # MINIBANK_RATELIMIT_ENABLED=false, in the same storage (memory or Redis).
     storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     app.extensions["minibank.login_throttle"] = LoginThrottle(
-        storage, app.config["LOGIN_LOCKOUT"], address_tiers=app.config["LOGIN_LOCKOUT_ADDRESS"],
-        email_tiers=app.config["LOGIN_LOCKOUT_EMAIL"], namespace=app.config["RATELIMIT_KEY_PREFIX"],
+        storage,
+        app.config["LOGIN_LOCKOUT"],
+        address_tiers=app.config["LOGIN_LOCKOUT_ADDRESS"],
+        email_tiers=app.config["LOGIN_LOCKOUT_EMAIL"],
+        namespace=app.config["RATELIMIT_KEY_PREFIX"],
     )
 
 
@@ -107,7 +111,9 @@ def login_limits(scope: str):
     """Decorate a login or registration view, web or API: one counter per address and one per
     (e-mail, address), shared by both front doors."""
     by_address = limiter.shared_limit(login_limit, scope=scope, exempt_when=_is_get)
-    by_email = limiter.shared_limit(login_limit, scope=f"{scope}-email", key_func=request_email_key, exempt_when=_is_get)
+    by_email = limiter.shared_limit(
+        login_limit, scope=f"{scope}-email", key_func=request_email_key, exempt_when=_is_get
+    )
     return lambda view: by_address(by_email(view))
 
 

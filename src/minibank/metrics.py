@@ -7,9 +7,7 @@ imported: prometheus_client chooses per-process files or memory at import time.
 from prometheus_client import Counter, Gauge, Histogram
 
 TRANSFERS = Counter("minibank_transfers_total", "Transfers by kind and outcome", ["kind", "outcome"])
-TRANSFERRED = Counter(
-    "minibank_transferred_minor_units_total", "Money moved, in minor units", ["currency"]
-)
+TRANSFERRED = Counter("minibank_transferred_minor_units_total", "Money moved, in minor units", ["currency"])
 DB_RETRIES = Counter("minibank_db_retries_total", "Transactions retried after a lock conflict")
 REQUESTS = Counter("minibank_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"])
 REQUEST_SECONDS = Histogram(
@@ -20,7 +18,11 @@ REQUEST_SECONDS = Histogram(
 )
 LOGIN_FAILURES = Counter("minibank_login_failures_total", "Failed logins (wrong credential, unknown user, disabled)")
 RATE_LIMITED = Counter("minibank_rate_limited_total", "Requests refused with 429 by a rate limit", ["route"])
-LEDGER_IN_FLIGHT = Gauge("minibank_ledger_moves_in_flight", "Moves submitted to the ledger engine and not yet answered",
-                         multiprocess_mode="livesum")
-LEDGER_BATCH_SIZE = Histogram("minibank_ledger_batch_moves", "Moves per ledger batch",
-                              buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
+LEDGER_IN_FLIGHT = Gauge(
+    "minibank_ledger_moves_in_flight",
+    "Moves submitted to the ledger engine and not yet answered",
+    multiprocess_mode="livesum",
+)
+LEDGER_BATCH_SIZE = Histogram(
+    "minibank_ledger_batch_moves", "Moves per ledger batch", buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256)
+)

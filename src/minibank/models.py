@@ -127,9 +127,7 @@ transfers = Table(
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("source_id <> destination_id", name="distinct_accounts"),
     CheckConstraint("kind IN ('transfer', 'deposit', 'withdrawal')", name="kind"),
-    CheckConstraint(
-        "(idempotency_key IS NULL) = (request_hash IS NULL)", name="key_has_hash"
-    ),
+    CheckConstraint("(idempotency_key IS NULL) = (request_hash IS NULL)", name="key_has_hash"),
 )
 # Partial: most transfers carry no key, and their rows need no entry here (migration 0005).
 Index(

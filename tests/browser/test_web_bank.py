@@ -29,7 +29,10 @@ def test_newcomer_then_alice_transfers_and_downloads_a_statement(live, open_page
     checking, bob = live.account_of(ALICE[0]), live.account_of(BOB[0])
     fill_transfer(page, live.url, to=bob.number, amount="25.00", memo="Lunch")
     confirm = page.get_by_role("button", name="Confirm and send")
-    assert page.get_by_role("heading", name="Check and confirm").is_visible() and page.get_by_text("25.00 USD").is_visible()
+    assert (
+        page.get_by_role("heading", name="Check and confirm").is_visible()
+        and page.get_by_text("25.00 USD").is_visible()
+    )
     assert "Bob" not in page.content()  # the payee's name is never revealed
     confirm.click()
     page.get_by_role("heading", name="Transfer sent").wait_for()
@@ -145,8 +148,13 @@ def test_pages_fit_a_375px_phone(live, open_page):
     page.get_by_role("button", name="Confirm and send").click()
     page.get_by_role("heading", name="Transfer sent").wait_for()
     assert no_horizontal_scroll(page)
-    for path, name in (("/dashboard", "dashboard-phone"), (f"/accounts/{checking.number}", "account-phone"),
-                       ("/transfer", "transfer-form-phone"), ("/settings/password", None), ("/nope", None)):
+    for path, name in (
+        ("/dashboard", "dashboard-phone"),
+        (f"/accounts/{checking.number}", "account-phone"),
+        ("/transfer", "transfer-form-phone"),
+        ("/settings/password", None),
+        ("/nope", None),
+    ):
         page.goto(live.url + path)
         assert no_horizontal_scroll(page), path
         if name:

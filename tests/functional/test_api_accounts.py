@@ -45,8 +45,14 @@ def test_history_pages_newest_first(client, bank):
     first = client.get(f"{url}?limit=2", headers=alice.headers).get_json()
     assert [i["memo"] for i in first["items"]] == ["n3", "n2"]
     assert first["items"][0] == {
-        "id": first["items"][0]["id"], "transfer_id": sent[2]["id"], "kind": "transfer", "amount": "-3.00",
-        "balance_after": "94.00", "counterparty": bob.account, "memo": "n3", "created_at": sent[2]["created_at"],
+        "id": first["items"][0]["id"],
+        "transfer_id": sent[2]["id"],
+        "kind": "transfer",
+        "amount": "-3.00",
+        "balance_after": "94.00",
+        "counterparty": bob.account,
+        "memo": "n3",
+        "created_at": sent[2]["created_at"],
     }
     second = client.get(f"{url}?limit=2&cursor={first['next_cursor']}", headers=alice.headers).get_json()
     assert [(i["memo"], i["amount"]) for i in second["items"]] == [("n1", "-1.00"), ("test funding", "100.00")]
@@ -74,8 +80,18 @@ def test_history_dates_are_utc_days_and_to_is_inclusive(client, bank):
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=101", "limit=abc", "limit=1.5", "limit=1&limit=2", "cursor=garbage", "cursor=ZTA",
-     "from=2026-02-30", "from=26-01-01", "sort=asc"],
+    [
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "limit=1.5",
+        "limit=1&limit=2",
+        "cursor=garbage",
+        "cursor=ZTA",
+        "from=2026-02-30",
+        "from=26-01-01",
+        "sort=asc",
+    ],
 )
 def test_history_refuses_bad_paging(client, bank, query):
     alice = bank.customer(balance=500)

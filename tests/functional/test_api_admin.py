@@ -8,7 +8,9 @@ API = "/api/v1"
 
 def cash(client, teller, kind, account, amount="10.00", key=None, memo=""):
     headers = {**teller.headers, **({"Idempotency-Key": key} if key else {})}
-    return client.post(f"{API}/admin/{kind}", json={"account": account, "amount": amount, "memo": memo}, headers=headers)
+    return client.post(
+        f"{API}/admin/{kind}", json={"account": account, "amount": amount, "memo": memo}, headers=headers
+    )
 
 
 def test_deposit_and_withdrawal(client, db, bank):
@@ -18,7 +20,11 @@ def test_deposit_and_withdrawal(client, db, bank):
     body = paid_in.get_json()
     assert body["kind"] == "deposit" and body["to_account"] == carol.account and body["amount"] == "50.00"
     paid_out = cash(client, teller, "withdrawals", carol.account, "20.00")
-    assert paid_out.status_code == 201 and paid_out.get_json()["from_account"] == carol.account and paid_out.get_json()["to_account"] is None
+    assert (
+        paid_out.status_code == 201
+        and paid_out.get_json()["from_account"] == carol.account
+        and paid_out.get_json()["to_account"] is None
+    )
     account = client.get(f"{API}/accounts/{carol.account}", headers=carol.headers).get_json()
     assert account["balance"] == "30.00"
     refused = cash(client, teller, "withdrawals", carol.account, "30.01")
@@ -44,8 +50,12 @@ def test_cash_keys_replay_per_teller(client, db, bank):
 
 def test_admin_operations_refuse_customers_and_strangers(client, bank):
     carol = bank.customer(balance=100)
-    for method, path in [("POST", "/admin/deposits"), ("POST", "/admin/withdrawals"), ("GET", "/admin/audit"),
-                         ("POST", f"/admin/users/{carol.user.id}/disable")]:
+    for method, path in [
+        ("POST", "/admin/deposits"),
+        ("POST", "/admin/withdrawals"),
+        ("GET", "/admin/audit"),
+        ("POST", f"/admin/users/{carol.user.id}/disable"),
+    ]:
         body = {"account": carol.account, "amount": "1.00"}
         forbidden = client.open(API + path, method=method, json=body, headers=carol.headers)
         assert (forbidden.status_code, forbidden.get_json()["code"]) == (403, "forbidden"), path

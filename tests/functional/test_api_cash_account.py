@@ -18,8 +18,11 @@ def test_a_customer_cannot_pay_or_read_the_cash_account(client, db, bank):
     carol = bank.customer(balance=50_00)
     cash = _cash_number(db)
     before = snapshot(db)
-    paid = client.post(f"{API}/transfers", json={"from_account": carol.account, "to_account": cash, "amount": "1.00"},
-                       headers=carol.headers)
+    paid = client.post(
+        f"{API}/transfers",
+        json={"from_account": carol.account, "to_account": cash, "amount": "1.00"},
+        headers=carol.headers,
+    )
     assert (paid.status_code, paid.get_json()["code"]) == (422, "unknown_destination")
     assert snapshot(db) == before
     for path in (f"{API}/accounts/{cash}", f"{API}/accounts/{cash}/transactions"):
@@ -30,10 +33,12 @@ def test_a_customer_cannot_pay_or_read_the_cash_account(client, db, bank):
 def test_cash_moves_never_name_the_cash_account(client, db, bank):
     teller, carol = bank.teller(), bank.customer()
     cash = _cash_number(db)
-    deposit = client.post(f"{API}/admin/deposits", json={"account": carol.account, "amount": "30.00"},
-                          headers=teller.headers).get_json()
-    withdrawal = client.post(f"{API}/admin/withdrawals", json={"account": carol.account, "amount": "10.00"},
-                             headers=teller.headers).get_json()
+    deposit = client.post(
+        f"{API}/admin/deposits", json={"account": carol.account, "amount": "30.00"}, headers=teller.headers
+    ).get_json()
+    withdrawal = client.post(
+        f"{API}/admin/withdrawals", json={"account": carol.account, "amount": "10.00"}, headers=teller.headers
+    ).get_json()
     assert (deposit["from_account"], deposit["to_account"]) == (None, carol.account)
     assert (withdrawal["from_account"], withdrawal["to_account"]) == (carol.account, None)
     for moved in (deposit, withdrawal):

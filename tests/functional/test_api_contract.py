@@ -42,9 +42,18 @@ SPECIFIC = {
     ("create_transfer", 404): "test_api_transfers::test_refusals_answer_with_the_domain_codes_and_move_nothing",
     ("create_transfer", 409): "test_api_transfers::test_same_key_different_body_is_a_conflict",
     ("get_transfer", 200): "test_api_transfers::test_a_transfer_moves_money_and_both_parties_can_read_it",
-    ("create_batch", 201): "integration.test_api_batches::test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order",
-    ("create_batch", 409): "integration.test_api_batches::test_a_retry_with_the_key_replays_the_batch_and_another_body_is_409",
-    ("get_batch", 200): "integration.test_api_batches::test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order",
+    (
+        "create_batch",
+        201,
+    ): "integration.test_api_batches::test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order",
+    (
+        "create_batch",
+        409,
+    ): "integration.test_api_batches::test_a_retry_with_the_key_replays_the_batch_and_another_body_is_409",
+    (
+        "get_batch",
+        200,
+    ): "integration.test_api_batches::test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order",
     ("register", 201): "test_api_contract::test_auth_operations",
     ("register", 409): "test_api_contract::test_auth_operations",
     ("token", 200): "test_api_contract::test_auth_operations",
@@ -69,7 +78,11 @@ def test_the_document_is_valid_openapi_3_1(client):
     spec = response.get_json()
     assert spec["openapi"] == "3.1.0"
     validate(spec)
-    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
     transfer = spec["paths"]["/api/v1/transfers"]["post"]
     assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in transfer["parameters"])
     assert "Idempotent-Replayed" in transfer["responses"]["201"]["headers"]
@@ -89,8 +102,12 @@ def test_every_api_route_is_in_the_document(app):
 
 def test_every_declared_status_is_exercised():
     generic = {400, 401, 403, 404, 413, 415, 422, 429, 503}
-    by_rule = {(spec["operationId"], int(status)) for _, _, spec in OPERATIONS for status in spec["responses"]
-               if int(status) in generic and (spec["operationId"], int(status)) not in SPECIFIC}
+    by_rule = {
+        (spec["operationId"], int(status))
+        for _, _, spec in OPERATIONS
+        for status in spec["responses"]
+        if int(status) in generic and (spec["operationId"], int(status)) not in SPECIFIC
+    }
     declared = {(spec["operationId"], int(status)) for _, _, spec in OPERATIONS for status in spec["responses"]}
     assert declared == by_rule | set(SPECIFIC)
     for target in set(SPECIFIC.values()):
@@ -117,14 +134,27 @@ def test_every_operation_answers_its_shape_statuses(client, app, bank, status):
 
 
 def _app(database_url, **config):
-    return create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": "memory://",
-                       "RATELIMIT_ENABLED": False, **config})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_ENABLED": False,
+            **config,
+        }
+    )
 
 
 def test_every_operation_is_rate_limited(database_url, bank):
     teller = bank.teller()
-    limited = _app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per hour",
-                   RATELIMIT_LOGIN="1 per hour", RATELIMIT_TRANSFER="1 per hour", RATELIMIT_BATCH="1 per hour")
+    limited = _app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_DEFAULT="1 per hour",
+        RATELIMIT_LOGIN="1 per hour",
+        RATELIMIT_TRANSFER="1 per hour",
+        RATELIMIT_BATCH="1 per hour",
+    )
     try:
         client = limited.test_client()
         # Revoking last: it ends the token the others use.
@@ -145,8 +175,13 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
         "token": ({}, {"email": alice.user.email, "password": PASSWORD}),
         "revoke": (alice, None),
         "create_transfer": (alice, {"from_account": alice.account, "to_account": bob.account, "amount": "1.00"}),
-        "create_batch": ({**alice.headers, "Idempotency-Key": "busy"}, {"mode": "atomic", "transfers": [
-            {"from_account": alice.account, "to_account": bob.account, "amount": "1.00"}]}),
+        "create_batch": (
+            {**alice.headers, "Idempotency-Key": "busy"},
+            {
+                "mode": "atomic",
+                "transfers": [{"from_account": alice.account, "to_account": bob.account, "amount": "1.00"}],
+            },
+        ),
         "deposit": (teller, {"account": alice.account, "amount": "1.00"}),
         "withdraw": (teller, {"account": alice.account, "amount": "1.00"}),
         "disable_user": (teller, None),

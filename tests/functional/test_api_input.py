@@ -25,7 +25,9 @@ def problem(response) -> tuple[int, str, str]:
 def test_only_json_bodies_are_read(client, bank):
     alice = bank.customer()
     assert problem(post_raw(client, alice, "name=x", "application/x-www-form-urlencoded", "/accounts"))[:2] == (
-        415, "unsupported_media_type")
+        415,
+        "unsupported_media_type",
+    )
     assert problem(post_raw(client, alice, '{"name": "x"}', "text/plain", "/accounts"))[0] == 415
     assert problem(client.post(f"{API}/accounts", data='{"name": "x"}', headers=alice.headers))[0] == 415
 
@@ -56,9 +58,14 @@ def test_bodies_over_the_cap_are_413_problems(client, app, bank):
     # Without a Content-Length (chunked), the cap applies while reading: still a 413 problem.
     with live_server(app) as base:
         connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
-        pieces = (body[i:i + 8192].encode() for i in range(0, len(body), 8192))
-        connection.request("POST", f"{API}/accounts", body=pieces, encode_chunked=True,
-                           headers={**alice.headers, "Content-Type": "application/json"})
+        pieces = (body[i : i + 8192].encode() for i in range(0, len(body), 8192))
+        connection.request(
+            "POST",
+            f"{API}/accounts",
+            body=pieces,
+            encode_chunked=True,
+            headers={**alice.headers, "Content-Type": "application/json"},
+        )
         response = connection.getresponse()
         assert response.status == 413, response.read()
         assert response.getheader("Content-Type") == "application/problem+json"
@@ -84,8 +91,15 @@ def test_unknown_api_paths_are_404_problems(client):
 
 def test_transfers_are_rate_limited_per_user(database_url, tmp_path, bank, client):
     alice, bob = bank.customer(balance=10_000), bank.customer(balance=10_000)
-    limited = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": True,
-                          "RATELIMIT_TRANSFER": "2 per minute", "RATELIMIT_STORAGE_URI": "memory://"})
+    limited = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_TRANSFER": "2 per minute",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     try:
         limited_client = limited.test_client()
 

@@ -24,8 +24,14 @@ def test_a_transfer_moves_money_and_both_parties_can_read_it(client, db, bank):
     assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
     body = response.get_json()
     assert body == {
-        "id": body["id"], "kind": "transfer", "from_account": alice.account, "to_account": bob.account,
-        "amount": "12.34", "currency": "USD", "memo": "rent", "created_at": body["created_at"],
+        "id": body["id"],
+        "kind": "transfer",
+        "from_account": alice.account,
+        "to_account": bob.account,
+        "amount": "12.34",
+        "currency": "USD",
+        "memo": "rent",
+        "created_at": body["created_at"],
     }
     assert balance(client, alice) == "87.66" and balance(client, bob) == "12.34"
     for caller in (alice, bob):
@@ -61,11 +67,20 @@ def test_refusals_answer_with_the_domain_codes_and_move_nothing(client, db, bank
 
 
 BAD_AMOUNTS = [
-    ("12.34", "validation_error"), ("1e400", "validation_error"), ("true", "validation_error"),
-    ("null", "validation_error"), ('"9223372036854775808"', "invalid_amount"),
-    ('"92233720368547758.08"', "invalid_amount"), ('"1.234"', "invalid_amount"), ('"-1"', "invalid_amount"),
-    ('" 1"', "invalid_amount"), ('"1e3"', "invalid_amount"), ('"NaN"', "invalid_amount"),
-    ('"Infinity"', "invalid_amount"), ('""', "invalid_amount"), ('"\uff11"', "invalid_amount"),
+    ("12.34", "validation_error"),
+    ("1e400", "validation_error"),
+    ("true", "validation_error"),
+    ("null", "validation_error"),
+    ('"9223372036854775808"', "invalid_amount"),
+    ('"92233720368547758.08"', "invalid_amount"),
+    ('"1.234"', "invalid_amount"),
+    ('"-1"', "invalid_amount"),
+    ('" 1"', "invalid_amount"),
+    ('"1e3"', "invalid_amount"),
+    ('"NaN"', "invalid_amount"),
+    ('"Infinity"', "invalid_amount"),
+    ('""', "invalid_amount"),
+    ('"\uff11"', "invalid_amount"),
 ]
 
 

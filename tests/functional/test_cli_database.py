@@ -24,14 +24,14 @@ def checkout(tmp_path_factory):
     for name in ("pyproject.toml", "requirements.lock"):
         shutil.copy(ROOT / name, root / name)
     shutil.copytree(ROOT / "bin", root / "bin")
-    shutil.copytree(ROOT / "src" / "minibank", root / "src" / "minibank",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "src" / "minibank", root / "src" / "minibank", ignore=shutil.ignore_patterns("__pycache__"))
     # The venv of this run, taken as the clone's own: marked installed so that bin/run installs nothing.
     (root / ".venv" / "bin").mkdir(parents=True)
     for program in ("python", "minibank", "flask"):
         (root / ".venv" / "bin" / program).symlink_to(VENV_BIN / program)
-    stamp = subprocess.run("cat pyproject.toml requirements.lock | cksum", shell=True, cwd=root, check=True,
-                           capture_output=True, text=True).stdout.strip()
+    stamp = subprocess.run(
+        "cat pyproject.toml requirements.lock | cksum", shell=True, cwd=root, check=True, capture_output=True, text=True
+    ).stdout.strip()
     (root / ".venv" / ".minibank-installed").write_text(stamp)
     return root
 
@@ -50,8 +50,14 @@ def run(command: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.Com
 def start_bin_run(checkout: Path) -> None:
     """bin/run until its server answers, then stopped: it has migrated and loaded the demo."""
     port = free_port()
-    process = subprocess.Popen([str(checkout / "bin" / "run")], cwd=checkout, env=clean_env(checkout, PORT=str(port)),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(checkout / "bin" / "run")],
+        cwd=checkout,
+        env=clean_env(checkout, PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=60)
     finally:
@@ -62,8 +68,11 @@ def start_bin_run(checkout: Path) -> None:
 
 def programs(checkout: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Each way a newcomer runs a command: by the venv's path, with the venv activated, and through flask."""
-    activated = clean_env(checkout, PATH=f"{checkout / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
-                          VIRTUAL_ENV=str(checkout / ".venv"))
+    activated = clean_env(
+        checkout,
+        PATH=f"{checkout / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        VIRTUAL_ENV=str(checkout / ".venv"),
+    )
     return {
         "venv path": ([str(checkout / ".venv" / "bin" / "minibank")], clean_env(checkout)),
         "activated": (["minibank"], activated),
@@ -98,15 +107,26 @@ def test_production_db_upgrade_makes_the_missing_folder_then_the_first_teller(ch
     from ..support.production import SECRET
 
     instance = tmp_path / "srv" / "minibank"
-    env = clean_env(checkout, MINIBANK_ENV="production", MINIBANK_SECRET_KEY=SECRET, MINIBANK_WORKERS="1",
-                    MINIBANK_INSTANCE_PATH=str(instance))
+    env = clean_env(
+        checkout,
+        MINIBANK_ENV="production",
+        MINIBANK_SECRET_KEY=SECRET,
+        MINIBANK_WORKERS="1",
+        MINIBANK_INSTANCE_PATH=str(instance),
+    )
     minibank = str(checkout / ".venv" / "bin" / "minibank")
     upgraded = run([minibank, "db", "upgrade"], cwd=tmp_path, env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert upgraded.stdout.startswith(f"database sqlite:///{instance / 'minibank.db'} at revision ")
     assert instance.stat().st_mode & 0o777 == 0o700
-    created = subprocess.run([minibank, "create-user", "terry@example.com", "--name", "Terry", "--teller",
-                              "--password-stdin"], cwd=tmp_path, env=env, input="a long enough password 1\n",
-                             capture_output=True, text=True, timeout=60)
+    created = subprocess.run(
+        [minibank, "create-user", "terry@example.com", "--name", "Terry", "--teller", "--password-stdin"],
+        cwd=tmp_path,
+        env=env,
+        input="a long enough password 1\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert created.stdout == "created user 1 <terry@example.com> role=admin\n", created.stderr
     assert run([minibank, "stats"], cwd=tmp_path, env=env).stdout.splitlines()[0] == "users 1"

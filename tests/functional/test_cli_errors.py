@@ -22,8 +22,9 @@ PASSWORD = "a long enough password 1"
 def minibank(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
     """Run `minibank ARGS` to its end with only ``env`` of the bank's settings."""
     clean = {key: value for key, value in os.environ.items() if not key.startswith("MINIBANK_")}
-    return subprocess.run([*MINIBANK, *args], env={**clean, **env}, input=stdin, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [*MINIBANK, *args], env={**clean, **env}, input=stdin, capture_output=True, text=True, timeout=60
+    )
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
@@ -50,12 +51,18 @@ UNREACHABLE = f"postgresql+psycopg://bank:hunter2-secret@127.0.0.1:{CLOSED_PORT}
 # Each broken case: its settings ({tmp}: the test's folder) and what its one line must say.
 CASES = {
     "bad url": ({"MINIBANK_DATABASE_URL": "not a url"}, "MINIBANK_DATABASE_URL is not a database URL"),
-    "other engine": ({"MINIBANK_DATABASE_URL": "mysql://bank:hunter2-secret@db/bank"},
-                     "MINIBANK_DATABASE_URL: mysql:// is not"),
-    "unreachable": ({"MINIBANK_DATABASE_URL": UNREACHABLE},
-                    f"cannot use the database {UNREACHABLE.replace('hunter2-secret', '***')}: "),
-    "unmigrated": ({"MINIBANK_DATABASE_URL": "sqlite:///{tmp}/empty.db"},
-                   "is not at the newest revision; run `minibank db upgrade`"),
+    "other engine": (
+        {"MINIBANK_DATABASE_URL": "mysql://bank:hunter2-secret@db/bank"},
+        "MINIBANK_DATABASE_URL: mysql:// is not",
+    ),
+    "unreachable": (
+        {"MINIBANK_DATABASE_URL": UNREACHABLE},
+        f"cannot use the database {UNREACHABLE.replace('hunter2-secret', '***')}: ",
+    ),
+    "unmigrated": (
+        {"MINIBANK_DATABASE_URL": "sqlite:///{tmp}/empty.db"},
+        "is not at the newest revision; run `minibank db upgrade`",
+    ),
     "bad setting": ({"MINIBANK_WORKERS": "many"}, "MINIBANK_WORKERS must be a whole number from 1 to 64"),
     "production without a secret": ({"MINIBANK_ENV": "production"}, "MINIBANK_SECRET_KEY is required in production"),
 }
@@ -64,13 +71,17 @@ CASES = {
 def settings_for(case: str, tmp_path: Path) -> tuple[dict[str, str], str]:
     """A broken case's settings, in a folder of the test's own, and what its one line must say."""
     env, says = CASES[case]
-    return {"MINIBANK_INSTANCE_PATH": str(tmp_path / "instance"),
-            **{name: value.format(tmp=tmp_path) for name, value in env.items()}}, says
+    return {
+        "MINIBANK_INSTANCE_PATH": str(tmp_path / "instance"),
+        **{name: value.format(tmp=tmp_path) for name, value in env.items()},
+    }, says
 
 
 # Every case for the commands most used, and for serve; a few for the others.
 PAIRS = [(case, command) for case in CASES for command in ("stats", "deposit", "serve")] + [
-    (case, command) for case in ("unreachable", "unmigrated", "bad setting") for command in ("create-user", "verify-ledger")
+    (case, command)
+    for case in ("unreachable", "unmigrated", "bad setting")
+    for command in ("create-user", "verify-ledger")
 ]
 
 
@@ -117,7 +128,12 @@ def test_deposit_and_withdraw_print_their_result_and_log_on_stderr(tmp_path):
 
 
 def test_production_serve_refuses_an_unreachable_database_before_it_starts_gunicorn(tmp_path):
-    env = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_WORKERS": "1",
-           "MINIBANK_DATABASE_URL": UNREACHABLE, "MINIBANK_INSTANCE_PATH": str(tmp_path)}
+    env = {
+        "MINIBANK_ENV": "production",
+        "MINIBANK_SECRET_KEY": SECRET,
+        "MINIBANK_WORKERS": "1",
+        "MINIBANK_DATABASE_URL": UNREACHABLE,
+        "MINIBANK_INSTANCE_PATH": str(tmp_path),
+    }
     line = one_line(minibank("serve", "--port", str(free_port()), env=env))
     assert "cannot use the database" in line and "hunter2" not in line

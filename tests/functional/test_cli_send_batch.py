@@ -8,8 +8,10 @@ from ..support.servers import free_port
 
 
 def _send(runner, path, email, base, *extra):
-    return runner.invoke(args=["send-batch", str(path), "--email", email, "--url", base, "--password-stdin", *extra],
-                         input=PASSWORD + "\n")
+    return runner.invoke(
+        args=["send-batch", str(path), "--email", email, "--url", base, "--password-stdin", *extra],
+        input=PASSWORD + "\n",
+    )
 
 
 def _balance(db, number):
@@ -20,8 +22,10 @@ def test_a_file_moves_once_and_says_what_each_row_did(app, db, runner, make_user
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
     path = tmp_path / "payroll.csv"
-    path.write_text(f"from_account,to_account,amount,memo\n{source.number},{destination.number},10.00,December\n"
-                    f"{source.number},{destination.number},2.50,\n")
+    path.write_text(
+        f"from_account,to_account,amount,memo\n{source.number},{destination.number},10.00,December\n"
+        f"{source.number},{destination.number},2.50,\n"
+    )
     with live_server(app) as base:
         first = _send(runner, path, alice.email, base)
         again = _send(runner, path, alice.email, base)
@@ -35,8 +39,10 @@ def test_a_refused_atomic_file_moves_nothing_and_exits_1(app, db, runner, make_u
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=500), make_account(owner=bob)
     path = tmp_path / "too-much.csv"
-    path.write_text(f"from_account,to_account,amount\n{source.number},{destination.number},4.00\n"
-                    f"{source.number},{destination.number},4.00\n")
+    path.write_text(
+        f"from_account,to_account,amount\n{source.number},{destination.number},4.00\n"
+        f"{source.number},{destination.number},4.00\n"
+    )
     with live_server(app) as base:
         atomic = _send(runner, path, alice.email, base)
         independent = _send(runner, path, alice.email, base, "--mode", "independent")

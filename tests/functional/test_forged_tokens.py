@@ -16,8 +16,17 @@ def _b64(data: dict) -> str:
 
 def claims(user, **changes) -> dict:
     now = int(time.time())
-    payload = {"sub": str(user.id), "iat": now, "nbf": now, "exp": now + 600, "iss": tokens.ISSUER,
-               "aud": tokens.AUDIENCE_API, "jti": "forged", "ver": user.token_version, "auth_time": now}
+    payload = {
+        "sub": str(user.id),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "iss": tokens.ISSUER,
+        "aud": tokens.AUDIENCE_API,
+        "jti": "forged",
+        "ver": user.token_version,
+        "auth_time": now,
+    }
     payload.update(changes)
     return payload
 
@@ -28,16 +37,22 @@ def signed(app, payload, **header) -> str:
 
 
 FORGERIES = {
-    "alg none": lambda app, u: _b64({"alg": "none", "typ": "at+jwt", "kid": app.config["JWT_KEYS"][0][0]})
-    + "." + _b64(claims(u)) + ".",
-    "wrong key": lambda app, u: jwt.encode(claims(u), "an attacker's key, long enough to pass" * 2, algorithm="HS256",
-                                           headers={"kid": app.config["JWT_KEYS"][0][0], "typ": "at+jwt"}),
+    "alg none": lambda app, u: (
+        _b64({"alg": "none", "typ": "at+jwt", "kid": app.config["JWT_KEYS"][0][0]}) + "." + _b64(claims(u)) + "."
+    ),
+    "wrong key": lambda app, u: jwt.encode(
+        claims(u),
+        "an attacker's key, long enough to pass" * 2,
+        algorithm="HS256",
+        headers={"kid": app.config["JWT_KEYS"][0][0], "typ": "at+jwt"},
+    ),
     "expired": lambda app, u: signed(app, claims(u, exp=int(time.time()) - 60)),
     "not yet valid": lambda app, u: signed(app, claims(u, nbf=int(time.time()) + 600)),
     "wrong audience": lambda app, u: signed(app, claims(u, aud=tokens.AUDIENCE_WEB)),
     "wrong issuer": lambda app, u: signed(app, claims(u, iss="someone-else")),
-    "tampered payload": lambda app, u: (lambda t: t.split(".")[0] + "." + _b64(claims(u, sub="999")) + "."
-                                       + t.split(".")[2])(signed(app, claims(u))),
+    "tampered payload": lambda app, u: (
+        lambda t: t.split(".")[0] + "." + _b64(claims(u, sub="999")) + "." + t.split(".")[2]
+    )(signed(app, claims(u))),
     "outdated version": lambda app, u: signed(app, claims(u, ver=u.token_version + 1)),
 }
 

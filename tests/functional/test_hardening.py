@@ -28,7 +28,9 @@ def test_production_cookies_are_secure_host_prefixed(production_client):
     client = production_client
     https = {"base_url": "https://bank.example", "headers": {"Referer": "https://bank.example/"}}
     token = csrf_token(client, "/", **https)
-    response = client.post("/login", data={"email": "prod@example.com", "password": PASSWORD, "csrf_token": token}, **https)
+    response = client.post(
+        "/login", data={"email": "prod@example.com", "password": PASSWORD, "csrf_token": token}, **https
+    )
     assert response.status_code == 303
     cookies = response.headers.getlist("Set-Cookie")
     token_cookie = next(c for c in cookies if c.startswith("__Host-minibank="))
@@ -61,7 +63,10 @@ def test_security_headers_on_every_response(client, auth, make_user):
     [
         ({"MINIBANK_ENV": "production"}, "MINIBANK_SECRET_KEY is required"),
         ({"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": "short"}, "at least 32 bytes"),
-        ({"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": STRONG_SECRET, "MINIBANK_JWT_KEYS": "k1:short"}, "shorter than 32"),
+        (
+            {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": STRONG_SECRET, "MINIBANK_JWT_KEYS": "k1:short"},
+            "shorter than 32",
+        ),
         ({"MINIBANK_JWT_KEYS": "no-colon"}, "MINIBANK_JWT_KEYS"),
         ({"MINIBANK_ENV": "staging"}, "MINIBANK_ENV"),
         ({"MINIBANK_TRANSFER_MAX": "-1"}, "MINIBANK_TRANSFER_MAX"),
@@ -108,7 +113,9 @@ def test_an_unreachable_database_is_a_503_not_a_500(monkeypatch, tmp_path):
 
     monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path))
     app = create_app({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere", "RATELIMIT_ENABLED": False})
-    token, _ = tokens.issue(user_id=1, token_version=0, keys=app.config["JWT_KEYS"], ttl=60, audience=tokens.AUDIENCE_API)
+    token, _ = tokens.issue(
+        user_id=1, token_version=0, keys=app.config["JWT_KEYS"], ttl=60, audience=tokens.AUDIENCE_API
+    )
     response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.get_json()["code"] == "unavailable"

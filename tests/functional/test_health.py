@@ -63,7 +63,10 @@ def test_reachable_redis_is_ready(app_on, sqlite_url):
     url = os.environ.get("MINIBANK_TEST_REDIS_URL")
     if not url:
         require("Redis", "set MINIBANK_TEST_REDIS_URL to run the Redis tests")
-    assert readyz(app_on(sqlite_url, REDIS_URL=url)) == (200, {"status": "ok", "checks": {"database": "ok", "redis": "ok"}})
+    assert readyz(app_on(sqlite_url, REDIS_URL=url)) == (
+        200,
+        {"status": "ok", "checks": {"database": "ok", "redis": "ok"}},
+    )
 
 
 def test_a_database_a_newer_release_migrated_keeps_this_release_ready(app_on, sqlite_url):

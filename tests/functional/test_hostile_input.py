@@ -5,7 +5,7 @@ import pytest
 from minibank import create_app
 from minibank.extensions import db as app_db
 
-DEEP = ["[" * 20_000, "{\"a\":" * 9_000, "{\"email\": " + "[" * 20_000, "{\"email\": \"a@b.c\", \"x\": " + "{" * 9_000]
+DEEP = ["[" * 20_000, '{"a":' * 9_000, '{"email": ' + "[" * 20_000, '{"email": "a@b.c", "x": ' + "{" * 9_000]
 
 
 @pytest.fixture
@@ -50,11 +50,21 @@ SPOOFING = ["\u202e", "\u200b", "\u2028", "\u2029", "\ufeff", "\u2066", "\x1b", 
 @pytest.mark.parametrize("char", SPOOFING)
 def test_memos_and_names_refuse_invisible_characters(client, bank, char):
     caller, payee = bank.customer(balance=1_000), bank.customer()
-    sent = client.post("/api/v1/transfers", headers=caller.headers, json={
-        "from_account": caller.account, "to_account": payee.account, "amount": "1.00", "memo": f"rent{char}gpj.exe"})
+    sent = client.post(
+        "/api/v1/transfers",
+        headers=caller.headers,
+        json={
+            "from_account": caller.account,
+            "to_account": payee.account,
+            "amount": "1.00",
+            "memo": f"rent{char}gpj.exe",
+        },
+    )
     opened = client.post("/api/v1/accounts", headers=caller.headers, json={"name": f"Sav{char}ings"})
-    registered = client.post("/api/v1/auth/register", json={
-        "email": "spoof@example.com", "name": f"Ali{char}ce", "password": "a long passphrase here"})
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"email": "spoof@example.com", "name": f"Ali{char}ce", "password": "a long passphrase here"},
+    )
     for response, field in ((sent, "memo"), (opened, "name"), (registered, "name")):
         assert response.status_code == 422, response.get_json()
         assert response.get_json()["errors"][0]["field"] == field
@@ -62,13 +72,22 @@ def test_memos_and_names_refuse_invisible_characters(client, bank, char):
 
 
 def test_the_web_form_says_which_character(client, auth):
-    response = auth.post_form("/register", {"email": "web-spoof@example.com", "name": "Bob\u202eevil",
-                                            "password": "a long passphrase here"})
+    response = auth.post_form(
+        "/register", {"email": "web-spoof@example.com", "name": "Bob\u202eevil", "password": "a long passphrase here"}
+    )
     assert response.status_code == 422 and "U+202E" in response.get_data(as_text=True)
 
 
 def test_ordinary_text_in_any_script_is_kept(client, bank):
     caller, payee = bank.customer(balance=1_000), bank.customer()
-    sent = client.post("/api/v1/transfers", headers=caller.headers, json={
-        "from_account": caller.account, "to_account": payee.account, "amount": "1.00", "memo": "Miete für März 💶 مرحبا"})
+    sent = client.post(
+        "/api/v1/transfers",
+        headers=caller.headers,
+        json={
+            "from_account": caller.account,
+            "to_account": payee.account,
+            "amount": "1.00",
+            "memo": "Miete für März 💶 مرحبا",
+        },
+    )
     assert sent.status_code == 201

@@ -27,8 +27,13 @@ def test_register_logs_straight_in_and_hashes_with_argon2id(client, auth, db):
 
 @pytest.mark.parametrize(
     ("password", "message"),
-    [("short pass", "at least 12"), ("x" * 257, "at most 256"), ("passwordpassword", "too common"),
-     ("qwerty123456", "too common"), ("Password2024!", "too common")],
+    [
+        ("short pass", "at least 12"),
+        ("x" * 257, "at most 256"),
+        ("passwordpassword", "too common"),
+        ("qwerty123456", "too common"),
+        ("Password2024!", "too common"),
+    ],
 )
 def test_weak_passwords_are_refused(client, auth, db, password, message):
     response = register(auth, password=password)
@@ -56,8 +61,11 @@ def test_wrong_password_unknown_email_and_disabled_user_look_the_same(client, db
     disabled = make_user(email="disabled@example.com")
     auth_service.set_status(db, user_id=disabled.id, status="disabled", actor_id=None)
     answers = []
-    for email, password in [("known@example.com", "wrong password!"), ("nobody@example.com", PASSWORD),
-                            ("disabled@example.com", PASSWORD)]:
+    for email, password in [
+        ("known@example.com", "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+        ("disabled@example.com", PASSWORD),
+    ]:
         response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
         body = response.get_json()
         body.pop("request_id", None)
@@ -124,10 +132,14 @@ def test_password_change_needs_the_current_one_and_revokes_other_tokens(client, 
     make_user(email="ivy@example.com")
     api_headers = auth.bearer("ivy@example.com")
     auth.login("ivy@example.com")
-    refused = auth.post_form("/settings/password", {"current_password": "not it at all", "new_password": "a new long passphrase"})
+    refused = auth.post_form(
+        "/settings/password", {"current_password": "not it at all", "new_password": "a new long passphrase"}
+    )
     assert refused.status_code == 422 and "current password is incorrect" in refused.get_data(as_text=True)
     assert client.get("/api/v1/me", headers=api_headers).status_code == 200
-    changed = auth.post_form("/settings/password", {"current_password": PASSWORD, "new_password": "a new long passphrase"})
+    changed = auth.post_form(
+        "/settings/password", {"current_password": PASSWORD, "new_password": "a new long passphrase"}
+    )
     assert changed.status_code == 303
     assert client.get("/api/v1/me", headers=api_headers).status_code == 401
     assert client.get("/dashboard").status_code == 200  # this browser got a fresh session
@@ -143,7 +155,9 @@ def test_api_never_reads_the_cookie(client, auth, make_user):
 
 
 def renewed(response) -> bool:
-    return any(c.startswith("minibank=") and not c.startswith("minibank=;") for c in response.headers.getlist("Set-Cookie"))
+    return any(
+        c.startswith("minibank=") and not c.startswith("minibank=;") for c in response.headers.getlist("Set-Cookie")
+    )
 
 
 def test_only_a_checked_session_on_an_accepted_request_is_renewed(app, client, auth, make_user, make_account):
@@ -165,11 +179,17 @@ def test_only_a_checked_session_on_an_accepted_request_is_renewed(app, client, a
 def test_wrong_current_passwords_count_with_failed_logins(app, client, auth, make_user):
     make_user(email="ida@example.com")
     auth.login("ida@example.com")
-    statuses = [auth.post_form("/settings/password", {"current_password": f"wrong guess number {n}",
-                                                      "new_password": "another long passphrase"}).status_code
-                for n in range(6)]
+    statuses = [
+        auth.post_form(
+            "/settings/password",
+            {"current_password": f"wrong guess number {n}", "new_password": "another long passphrase"},
+        ).status_code
+        for n in range(6)
+    ]
     assert statuses[:5] == [422] * 5 and statuses[5] == 429  # the login's lockout: 5 per 5 minutes
-    refused = auth.post_form("/settings/password", {"current_password": PASSWORD, "new_password": "another long passphrase"})
+    refused = auth.post_form(
+        "/settings/password", {"current_password": PASSWORD, "new_password": "another long passphrase"}
+    )
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0  # even the right one waits
     throttle = app.extensions["minibank.login_throttle"]
     assert throttle.retry_after("ida@example.com", "127.0.0.1") is not None  # the login's count, from this address

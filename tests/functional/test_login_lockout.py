@@ -36,8 +36,9 @@ def victim(make_user):
 
 
 def login(client, address, email="victim@example.com", password=WRONG):
-    return client.post("/api/v1/auth/token", json={"email": email, "password": password},
-                       environ_overrides={"REMOTE_ADDR": address})
+    return client.post(
+        "/api/v1/auth/token", json={"email": email, "password": password}, environ_overrides={"REMOTE_ADDR": address}
+    )
 
 
 def attack(client, addresses, email="victim@example.com") -> list[int]:
@@ -137,8 +138,11 @@ def test_an_ipv6_client_counts_per_64_prefix(client, clock, victim):
 
 def change_password(client, current, address):
     token = csrf_token(client, "/settings/password")
-    return client.post("/settings/password", environ_overrides={"REMOTE_ADDR": address}, data={
-        "current_password": current, "new_password": "another long passphrase", "csrf_token": token})
+    return client.post(
+        "/settings/password",
+        environ_overrides={"REMOTE_ADDR": address},
+        data={"current_password": current, "new_password": "another long passphrase", "csrf_token": token},
+    )
 
 
 def test_wrong_current_passwords_are_limited_like_failed_logins(app, client, clock, victim):
@@ -164,7 +168,9 @@ def test_failed_logins_count_against_the_password_form(app, client, clock, victi
 
 
 def events(db, *names):
-    rows = db.read(lambda conn: conn.exec_driver_sql("SELECT event, outcome, client_ip FROM audit_events ORDER BY id").all())
+    rows = db.read(
+        lambda conn: conn.exec_driver_sql("SELECT event, outcome, client_ip FROM audit_events ORDER BY id").all()
+    )
     return [tuple(row) for row in rows if row[0] in names]
 
 
@@ -179,6 +185,8 @@ def test_failures_and_lockouts_are_audited_and_counted(app, client, clock, victi
         change_password(client, "wrong guess", OWNER)
     assert LOGIN_FAILURES._value.get() == before + 10
     assert events(db, "login.failed", "login.lockout", "password.change_failed") == [
-        *[("login.failed", "failure", "10.0.0.1")] * 5, ("login.lockout", "locked", "10.0.0.1"),
-        *[("password.change_failed", "failure", OWNER)] * 5, ("login.lockout", "locked", OWNER),
+        *[("login.failed", "failure", "10.0.0.1")] * 5,
+        ("login.lockout", "locked", "10.0.0.1"),
+        *[("password.change_failed", "failure", OWNER)] * 5,
+        ("login.lockout", "locked", OWNER),
     ]

@@ -40,7 +40,12 @@ def test_request_id_is_honoured_echoed_and_on_every_line(app, client, logs):
     assert probe_line["request_id"] == request_line["request_id"] == "req-1.A_b"
     assert (probe_line["password"], probe_line["account"]) == ("[redacted]", "******3377")
     assert {key: request_line[key] for key in ("event", "method", "route", "status", "user_id")} == {
-        "event": "request", "method": "GET", "route": "/test/log", "status": 200, "user_id": None}
+        "event": "request",
+        "method": "GET",
+        "route": "/test/log",
+        "status": 200,
+        "user_id": None,
+    }
     assert request_line["duration_ms"] >= 0
 
 
@@ -61,8 +66,9 @@ def test_unmatched_paths_log_no_raw_path(client, logs):
 
 
 def test_no_secret_or_full_account_number_in_a_whole_flow(app, db, client, runner, logs, make_user, make_account):
-    created = runner.invoke(args=["create-user", "carol@example.com", "--name", "Carol", "--password-stdin"],
-                            input=PASSWORD + "\n")
+    created = runner.invoke(
+        args=["create-user", "carol@example.com", "--name", "Carol", "--password-stdin"], input=PASSWORD + "\n"
+    )
     assert created.exit_code == 0, created.output
     carol = make_user(email="dave@example.com")
     source, destination = make_account(owner=carol), make_account()

@@ -34,8 +34,11 @@ def test_metrics_parse_and_count_requests_by_route(client):
     samples = scrape(client)
     assert healthz_count(samples) == before + 3
     names = {name for name, _ in samples}
-    assert {"minibank_http_request_duration_seconds_bucket", "minibank_db_retries_total",
-            "minibank_login_failures_total"} <= names
+    assert {
+        "minibank_http_request_duration_seconds_bucket",
+        "minibank_db_retries_total",
+        "minibank_login_failures_total",
+    } <= names
 
 
 @pytest.mark.parametrize("address", ["203.0.113.9", "10.0.0.1", "::2", "not-an-address"])
@@ -78,8 +81,10 @@ def test_rate_limited_answers_are_counted_by_route(app, client):
     [
         ({"MINIBANK_METRICS_ALLOW": "127.0.0.1/33"}, "MINIBANK_METRICS_ALLOW"),
         ({"MINIBANK_METRICS_ALLOW": "localhost"}, "MINIBANK_METRICS_ALLOW"),
-        ({"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_METRICS_TOKEN": "short"},
-         "MINIBANK_METRICS_TOKEN"),
+        (
+            {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_METRICS_TOKEN": "short"},
+            "MINIBANK_METRICS_TOKEN",
+        ),
     ],
 )
 def test_bad_metrics_settings_stop_start_up(tmp_path, environ, message):

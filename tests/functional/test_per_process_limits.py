@@ -47,8 +47,11 @@ def test_the_opt_in_must_be_a_boolean(tmp_path):
 @pytest.fixture
 def production(monkeypatch, tmp_path, sqlite_url):
     """Production settings in the environment, on a migrated SQLite bank, without Redis."""
-    for name, value in {**PRODUCTION, "MINIBANK_DATABASE_URL": sqlite_url,
-                        "MINIBANK_INSTANCE_PATH": str(tmp_path / "instance")}.items():
+    for name, value in {
+        **PRODUCTION,
+        "MINIBANK_DATABASE_URL": sqlite_url,
+        "MINIBANK_INSTANCE_PATH": str(tmp_path / "instance"),
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("MINIBANK_REDIS_URL", raising=False)
     monkeypatch.delenv("MINIBANK_PER_PROCESS_LIMITS", raising=False)
@@ -82,7 +85,9 @@ def test_readyz_reports_per_process_limits_and_stays_ready(production):
     monkeypatch.setenv("MINIBANK_PER_PROCESS_LIMITS", "true")
     response = create_app().test_client().get("/readyz")
     assert (response.status_code, response.get_json()) == (
-        200, {"status": "ok", "checks": {"database": "ok", "limits": "per-process"}})
+        200,
+        {"status": "ok", "checks": {"database": "ok", "limits": "per-process"}},
+    )
 
 
 def test_readyz_is_silent_about_limits_in_development(client):

@@ -44,8 +44,11 @@ def test_failed_logins_lock_the_email_from_that_address_then_the_lock_lifts(limi
     assert locked.get_json()["code"] == "too_many_attempts"
     unknown = [api_login(client, email="ghost@example.com").status_code for _ in range(4)]
     assert unknown == [401, 401, 401, 429]  # unknown e-mails lock the same way: nothing is revealed
-    elsewhere = client.post("/api/v1/auth/token", json={"email": "victim@example.com", "password": PASSWORD},
-                            environ_overrides={"REMOTE_ADDR": "10.0.0.9"})
+    elsewhere = client.post(
+        "/api/v1/auth/token",
+        json={"email": "victim@example.com", "password": PASSWORD},
+        environ_overrides={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert elsewhere.status_code == 200  # another address is not locked out by this one's failures
     clock.now += int(locked.headers["Retry-After"])
     assert api_login(client, password=PASSWORD).status_code == 200
@@ -76,8 +79,11 @@ def test_per_email_login_limit_counts_per_address(limited):
     client = limited(RATELIMIT_LOGIN="2 per minute", LOGIN_LOCKOUT="100 per minute")
 
     def post(address):
-        return client.post("/api/v1/auth/token", json={"email": "victim@example.com", "password": PASSWORD},
-                           environ_overrides={"REMOTE_ADDR": address}).status_code
+        return client.post(
+            "/api/v1/auth/token",
+            json={"email": "victim@example.com", "password": PASSWORD},
+            environ_overrides={"REMOTE_ADDR": address},
+        ).status_code
 
     # Requests for one e-mail from many addresses do not make its owner's own login answer 429...
     assert [post(f"10.0.0.{i}") for i in range(4)] == [200] * 4

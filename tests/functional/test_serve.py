@@ -35,8 +35,9 @@ def server(sqlite_url, tmp_path):
     """A production `minibank serve` with 2 workers that makes its own metrics directory; stopped and reaped afterwards."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    server = ProductionServer(production_env(sqlite_url, tmp_path, TMPDIR=str(scratch)), tmp_path / "server.log",
-                              metrics_dir=False)
+    server = ProductionServer(
+        production_env(sqlite_url, tmp_path, TMPDIR=str(scratch)), tmp_path / "server.log", metrics_dir=False
+    )
     try:
         server.start()
         server.wait_ready()
@@ -117,8 +118,13 @@ GREEN = "minibank.ops.green_worker.GreenWorker"
     ],
 )
 def test_one_worker_class_on_both_engines_and_threads_size_the_pool(tmp_path, environ, pool):
-    environ = {"MINIBANK_ENV": "production", "MINIBANK_SECRET_KEY": SECRET, "MINIBANK_WORKERS": "3",
-               "MINIBANK_PER_PROCESS_LIMITS": "true", **environ}
+    environ = {
+        "MINIBANK_ENV": "production",
+        "MINIBANK_SECRET_KEY": SECRET,
+        "MINIBANK_WORKERS": "3",
+        "MINIBANK_PER_PROCESS_LIMITS": "true",
+        **environ,
+    }
     settings = config.load(environ, str(tmp_path))
     options = gunicorn_options(settings, host="127.0.0.1", port=5000)
     assert (options["workers"], options["worker_class"], settings["DB_POOL_SIZE"]) == (3, GREEN, pool)
@@ -126,7 +132,9 @@ def test_one_worker_class_on_both_engines_and_threads_size_the_pool(tmp_path, en
     assert options["forwarded_allow_ips"] == ""  # only ProxyFix, by MINIBANK_PROXY_COUNT, reads X-Forwarded-*
 
 
-@pytest.mark.parametrize("name", ["MINIBANK_WORKERS", "MINIBANK_THREADS", "MINIBANK_GRACEFUL_TIMEOUT", "MINIBANK_DB_POOL_SIZE"])
+@pytest.mark.parametrize(
+    "name", ["MINIBANK_WORKERS", "MINIBANK_THREADS", "MINIBANK_GRACEFUL_TIMEOUT", "MINIBANK_DB_POOL_SIZE"]
+)
 @pytest.mark.parametrize("value", ["0", "many", "1000"])
 def test_bad_sizes_stop_start_up(tmp_path, name, value):
     with pytest.raises(config.ConfigError, match=name):
@@ -152,8 +160,12 @@ def moves_in_flight(base: str) -> float:
 
 def send(base: str, token: str, body: dict, answers_: list) -> None:
     """POST one transfer and keep what came back: (status, JSON body), or the connection error."""
-    request = urllib.request.Request(f"{base}/api/v1/transfers", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        f"{base}/api/v1/transfers",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             answers_.append((response.status, json.loads(response.read())["amount"]))
@@ -164,8 +176,12 @@ def send(base: str, token: str, body: dict, answers_: list) -> None:
 
 
 def api_token(base: str, email: str) -> str:
-    request = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
-                                     data=json.dumps({"email": email, "password": PASSWORD}).encode())
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/token",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        data=json.dumps({"email": email, "password": PASSWORD}).encode(),
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())["access_token"]
 
@@ -181,13 +197,17 @@ def test_sigterm_lets_requests_in_flight_finish(postgres_url, tmp_path, workers,
     body = {"from_account": source.number, "to_account": target.number, "amount": "1.00"}
     results = []
     try:
-        with production_servers(production_env(postgres_url, tmp_path), tmp_path, workers=workers, threads=threads) as [server]:
+        with production_servers(production_env(postgres_url, tmp_path), tmp_path, workers=workers, threads=threads) as [
+            server
+        ]:
             token = api_token(server.base, sender.email)
             with db.engine.connect() as holder, holder.begin():
                 # Every transfer to ``target`` now waits for this lock, in flight inside a worker (in a
                 # batch that waits for it, or queued behind one).
                 holder.execute(text("SELECT id FROM accounts WHERE number = :n FOR UPDATE"), {"n": target.number})
-                senders = [threading.Thread(target=send, args=(server.base, token, body, results)) for _ in range(in_flight)]
+                senders = [
+                    threading.Thread(target=send, args=(server.base, token, body, results)) for _ in range(in_flight)
+                ]
                 for thread in senders:
                     thread.start()
                 wait_until(lambda: moves_in_flight(server.base) == in_flight, "every transfer to wait for the lock")
@@ -197,7 +217,9 @@ def test_sigterm_lets_requests_in_flight_finish(postgres_url, tmp_path, workers,
             for thread in senders:
                 thread.join(timeout=60)
             status = server.process.wait(timeout=60)
-        sent = db.read(lambda conn: conn.execute(text("SELECT count(*) FROM transfers WHERE kind = 'transfer'")).scalar())
+        sent = db.read(
+            lambda conn: conn.execute(text("SELECT count(*) FROM transfers WHERE kind = 'transfer'")).scalar()
+        )
     finally:
         db.dispose()
     assert results == [(201, "1.00")] * in_flight

@@ -17,7 +17,9 @@ def moved(db, customer, make_account):
     user, funded, _ = customer
     other = make_account(balance=0)
     for amount, memo in ((100, "first"), (200, "second"), (300, XSS)):
-        transfers.transfer(db, actor_id=user.id, source=funded.number, destination=other.number, amount=amount, memo=memo)
+        transfers.transfer(
+            db, actor_id=user.id, source=funded.number, destination=other.number, amount=amount, memo=memo
+        )
     return funded, other
 
 
@@ -52,7 +54,11 @@ def test_history_is_paginated_with_the_cursor(client, db, customer, make_account
     assert memos[0] == "24" and len(memos) == 20 and "Newest" not in first
     older = re.search(r'href="([^"]*cursor=[^"]+)"', first).group(1).replace("&amp;", "&")
     second = client.get(older).get_data(as_text=True)
-    assert re.findall(r"\bm(\d+)\b", second) == ["4", "3", "2", "1"] and "Newest" in second and "cursor=" not in second.split("Newest")[1]
+    assert (
+        re.findall(r"\bm(\d+)\b", second) == ["4", "3", "2", "1"]
+        and "Newest" in second
+        and "cursor=" not in second.split("Newest")[1]
+    )
 
 
 def test_a_bad_cursor_is_a_friendly_400(client, customer):
@@ -60,8 +66,15 @@ def test_a_bad_cursor_is_a_friendly_400(client, customer):
     assert response.status_code == 400 and "cursor is not one the bank issued" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/accounts/{n}", "/details?account={n}", "/accounts/{n}/statement.csv",
-                                  "/accounts/{n}/statement.csv?from=2030-01-02&to=2030-01-01"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/{n}",
+        "/details?account={n}",
+        "/accounts/{n}/statement.csv",
+        "/accounts/{n}/statement.csv?from=2030-01-02&to=2030-01-01",
+    ],
+)
 def test_another_customers_account_looks_missing(client, make_account, customer, path):
     foreign = make_account(balance=5_000).number
     missing = unused_number()

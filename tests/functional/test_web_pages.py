@@ -20,7 +20,9 @@ def test_dashboard_lists_accounts_totals_and_the_latest_five_movements(client, d
     make_account(owner=user, balance=2_550, name="Travel", currency="EUR")
     other = make_account(balance=0)
     for n in range(1, 7):
-        transfers.transfer(db, actor_id=user.id, source=funded.number, destination=other.number, amount=n, memo=f"move{n}")
+        transfers.transfer(
+            db, actor_id=user.id, source=funded.number, destination=other.number, amount=n, memo=f"move{n}"
+        )
     page = client.get("/dashboard").get_data(as_text=True)
     assert all(name in page for name in ("Checking", "Savings", "Travel"))
     assert f"{funded.number[:4]} {funded.number[4:8]} {funded.number[8:]}" in page
@@ -36,7 +38,9 @@ def test_open_an_account_with_a_chosen_name(client, auth, customer):
     assert "Holiday fund" in page and "is open" in page
 
 
-@pytest.mark.parametrize(("name", "message"), [("", "Give the account a name."), ("x" * 61, "60"), ("tab\tname", "U+0009")])
+@pytest.mark.parametrize(
+    ("name", "message"), [("", "Give the account a name."), ("x" * 61, "60"), ("tab\tname", "U+0009")]
+)
 def test_open_account_refusals_are_shown_next_to_the_name(client, auth, customer, name, message):
     response = auth.post_form("/accounts", {"name": name}, form_page="/dashboard")
     page = response.get_data(as_text=True)
@@ -72,4 +76,4 @@ def test_error_pages_are_friendly_and_never_show_internals(failing_app, path, me
     page = response.get_data(as_text=True)
     assert response.status_code == status and response.mimetype == "text/html"
     assert text in page and "Back to miniBank" in page
-    assert "Traceback" not in page and "ZeroDivisionError" not in page and "File \"" not in page
+    assert "Traceback" not in page and "ZeroDivisionError" not in page and 'File "' not in page

@@ -11,7 +11,7 @@ from minibank.models import entries
 from minibank.services import history, transfers
 from minibank.web import statement
 
-HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "plain memo"]
+HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "plain memo"]
 
 
 @pytest.fixture
@@ -20,7 +20,9 @@ def statement_account(db, customer, make_account):
     user, funded, _ = customer
     other = make_account(balance=0)
     for n, memo in enumerate(HOSTILE, start=1):
-        transfers.transfer(db, actor_id=user.id, source=funded.number, destination=other.number, amount=n * 100, memo=memo)
+        transfers.transfer(
+            db, actor_id=user.id, source=funded.number, destination=other.number, amount=n * 100, memo=memo
+        )
     return funded, other
 
 
@@ -79,8 +81,9 @@ def test_days_and_times_follow_the_banks_time_zone(app, db, client, statement_ac
     app.config["TIMEZONE"] = "Europe/Berlin"
     funded = statement_account[0]
     late = datetime(2025, 1, 31, 23, 30, tzinfo=timezone.utc)
-    db.write(lambda conn: conn.execute(
-        update(entries).where(entries.c.account_id == funded.id).values(created_at=late)))
+    db.write(
+        lambda conn: conn.execute(update(entries).where(entries.c.account_id == funded.id).values(created_at=late))
+    )
     january = _rows(client.get(f"/accounts/{funded.number}/statement.csv?from=2025-01-31&to=2025-01-31"))
     february = _rows(client.get(f"/accounts/{funded.number}/statement.csv?from=2025-02-01&to=2025-02-01"))
     assert len(january) == 1 and len(february) == 7

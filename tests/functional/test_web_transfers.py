@@ -39,7 +39,9 @@ def test_review_shows_the_details_and_moves_nothing(client, db, customer, payee,
 
 def test_confirm_moves_money_and_redirects_to_the_receipt(client, db, customer, payee, banking):
     _, funded, _ = customer
-    response = banking.send(funded.number, f"{payee.number[:4]} {payee.number[4:8]}-{payee.number[8:]}", "12.50", "rent")
+    response = banking.send(
+        funded.number, f"{payee.number[:4]} {payee.number[4:8]}-{payee.number[8:]}", "12.50", "rent"
+    )
     assert response.status_code == 303 and "/transfers/" in response.headers["Location"]
     assert balance(db, funded.number) == 8_750 and balance(db, payee.number) == 1_750
     receipt = client.get(response.headers["Location"]).get_data(as_text=True)

@@ -19,6 +19,9 @@ def schema_and_validators_agree(ctx, response, case):
     except ValueError:
         code = None
     if response.status_code == 400 or code == "validation_error":
-        raise Failure(operation=case.operation.label, title="Schema-valid input refused as invalid",
-                      message=f"{response.status_code} {code}: {response.text[:500]}")
+        raise Failure(
+            operation=case.operation.label,
+            title="Schema-valid input refused as invalid",
+            message=f"{response.status_code} {code}: {response.text[:500]}",
+        )
     return None

@@ -31,8 +31,9 @@ def _balance(db, number) -> int:
 
 def test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order(client, db, bank):
     alice, bob, carol = bank.customer(balance=10_000), bank.customer(), bank.customer()
-    response = _send(client, alice, [_item(alice.account, bob.account, "10.00", "rent"),
-                                     _item(alice.account, carol.account, "5.50")])
+    response = _send(
+        client, alice, [_item(alice.account, bob.account, "10.00", "rent"), _item(alice.account, carol.account, "5.50")]
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert (body["mode"], body["status"], body["moved"], body["refused"]) == ("atomic", "applied", 2, 0)
@@ -50,7 +51,9 @@ def test_an_atomic_batch_moves_every_transfer_and_answers_each_in_order(client, 
 def test_an_atomic_batch_with_one_refused_item_moves_nothing(client, db, bank):
     alice, bob = bank.customer(balance=1_000), bank.customer()
     before = snapshot(db)
-    response = _send(client, alice, [_item(alice.account, bob.account, "6.00"), _item(alice.account, bob.account, "6.00")])
+    response = _send(
+        client, alice, [_item(alice.account, bob.account, "6.00"), _item(alice.account, bob.account, "6.00")]
+    )
     assert response.status_code == 422
     problem = response.get_json()
     assert response.mimetype == "application/problem+json"
@@ -60,11 +63,18 @@ def test_an_atomic_batch_with_one_refused_item_moves_nothing(client, db, bank):
     assert problem["items"][1]["problem"]["status"] == 422
     after = snapshot(db)
     assert (after["balances"], after["transfers"], after["entries"]) == (
-        before["balances"], before["transfers"], before["entries"])
+        before["balances"],
+        before["transfers"],
+        before["entries"],
+    )
     # Nothing was kept: once the money is there, the same key sends it.
     carol = bank.customer(balance=500)
-    assert client.post("/api/v1/transfers", json=_item(carol.account, alice.account, "5.00"),
-                       headers=carol.headers).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/transfers", json=_item(carol.account, alice.account, "5.00"), headers=carol.headers
+        ).status_code
+        == 201
+    )
     again = _send(client, alice, [_item(alice.account, bob.account, "6.00"), _item(alice.account, bob.account, "6.00")])
     assert again.status_code == 201, again.get_json()
     assert "Idempotent-Replayed" not in again.headers
@@ -73,20 +83,29 @@ def test_an_atomic_batch_with_one_refused_item_moves_nothing(client, db, bank):
 
 def test_an_independent_batch_moves_what_may_move_and_says_why_the_rest_did_not(client, db, bank):
     alice, bob = bank.customer(balance=1_000), bank.customer()
-    response = _send(client, alice, [
-        _item(alice.account, bob.account, "6.00"),
-        _item(alice.account, bob.account, "6.00"),  # only 4.00 left
-        _item(bob.account, alice.account, "1.00"),  # not hers
-        _item(alice.account, "1234567889", "1.00"),  # no such account
-        _item(alice.account, bob.account, "0.00"),  # not an amount
-        _item(alice.account, bob.account, "4.00"),
-    ], mode="independent")
+    response = _send(
+        client,
+        alice,
+        [
+            _item(alice.account, bob.account, "6.00"),
+            _item(alice.account, bob.account, "6.00"),  # only 4.00 left
+            _item(bob.account, alice.account, "1.00"),  # not hers
+            _item(alice.account, "1234567889", "1.00"),  # no such account
+            _item(alice.account, bob.account, "0.00"),  # not an amount
+            _item(alice.account, bob.account, "4.00"),
+        ],
+        mode="independent",
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert (body["status"], body["moved"], body["refused"]) == ("partial", 2, 4)
     assert [item["status"] for item in body["items"]] == ["moved", "refused", "refused", "refused", "refused", "moved"]
     assert [item["problem"]["code"] for item in body["items"] if item["problem"]] == [
-        "insufficient_funds", "not_found", "unknown_destination", "invalid_amount"]
+        "insufficient_funds",
+        "not_found",
+        "unknown_destination",
+        "invalid_amount",
+    ]
     assert (_balance(db, alice.account), _balance(db, bob.account)) == (0, 1_000)
     assert_ledger_clean(db)
 

@@ -18,9 +18,25 @@ ROOT = Path(__file__).parents[2]
 def schemathesis(base: str, token: str, workdir: Path, *selection: str) -> None:
     """Run every check on the selected operations as the token's user; fail with the report."""
     command = [
-        str(ST), "--config-file", str(CONFIG), "--no-color", "run", f"{base}/api/openapi.json",
-        "--checks", "all", "--max-examples", "25", "--seed", "20261128", "--workers", "2",
-        "--header", f"Authorization: Bearer {token}", "--request-timeout", "30", *selection,
+        str(ST),
+        "--config-file",
+        str(CONFIG),
+        "--no-color",
+        "run",
+        f"{base}/api/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        "25",
+        "--seed",
+        "20261128",
+        "--workers",
+        "2",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--request-timeout",
+        "30",
+        *selection,
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.integration.schemathesis_hooks", "PYTHONPATH": str(ROOT)}
     # Run from workdir: Schemathesis keeps a cache of past failures in the current folder.
@@ -34,7 +50,9 @@ def test_schemathesis_finds_nothing(app, auth, make_user, make_account, tmp_path
     for owner in (customer, other):
         make_account(owner=owner, balance=1_000_000)
     with live_server(app) as base:
-        schemathesis(base, auth.token(customer.email), tmp_path, "--exclude-tag", "admin", "--exclude-operation-id", "revoke")
+        schemathesis(
+            base, auth.token(customer.email), tmp_path, "--exclude-tag", "admin", "--exclude-operation-id", "revoke"
+        )
         schemathesis(base, auth.token(teller.email), tmp_path, "--include-tag", "admin")
         # Revoking ends the token it runs with: its own run, its own token.
         schemathesis(base, auth.token(other.email), tmp_path, "--include-operation-id", "revoke")

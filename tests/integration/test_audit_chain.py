@@ -140,8 +140,10 @@ def test_a_late_commit_of_a_lower_id_gets_a_later_seq(postgres_url):
                 db.write(lambda conn: audit.record(conn, event="test.fast"))
                 assert audit_seal.seal(db) == 1
             assert audit_seal.seal(db) == 1
-        slow_row, fast_row = (db.read(lambda c, e=e: c.execute(
-            audit_events.select().where(audit_events.c.event == e)).one()) for e in ("test.slow", "test.fast"))
+        slow_row, fast_row = (
+            db.read(lambda c, e=e: c.execute(audit_events.select().where(audit_events.c.event == e)).one())
+            for e in ("test.slow", "test.fast")
+        )
         assert slow_row.id < fast_row.id and slow_row.seq > fast_row.seq
         assert audit_chain.verify(db).ok
     finally:
@@ -179,6 +181,9 @@ def test_the_sealer_reads_only_the_unsealed_events_however_long_the_trail(db, ev
     if db.dialect != "sqlite":
         pytest.skip("SQLite's planner only: it preferred a walk of the whole table after ANALYZE")
     db.write(lambda conn: conn.execute(text("ANALYZE")))
-    plan = db.read(lambda conn: conn.execute(
-        text("EXPLAIN QUERY PLAN " + audit_seal._UNSEALED_SQLITE.element.text), {"batch": 500}).all())
+    plan = db.read(
+        lambda conn: conn.execute(
+            text("EXPLAIN QUERY PLAN " + audit_seal._UNSEALED_SQLITE.element.text), {"batch": 500}
+        ).all()
+    )
     assert any("ix_audit_events_unsealed" in row[-1] for row in plan), plan

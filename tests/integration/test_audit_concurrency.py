@@ -54,9 +54,7 @@ class Sealers:
 
 
 def _jobs(owners, numbers):
-    return [
-        (100 + i, owners[i].id, numbers[i], numbers[:i] + numbers[i + 1:], OPERATIONS) for i in range(WRITERS)
-    ]
+    return [(100 + i, owners[i].id, numbers[i], numbers[:i] + numbers[i + 1 :], OPERATIONS) for i in range(WRITERS)]
 
 
 def _assert_chain_whole(db, before: int, outcomes: Counter, sealers: Sealers) -> None:
@@ -85,5 +83,7 @@ def test_eight_writer_processes_and_two_sealers(bank, database_url):
     before = count_events(db)
     context = multiprocessing.get_context("spawn")
     with Sealers(db) as sealers, context.Pool(WRITERS) as pool:
-        results = pool.starmap(in_fresh_process, [(audited_operations, database_url, *job) for job in _jobs(owners, numbers)])
+        results = pool.starmap(
+            in_fresh_process, [(audited_operations, database_url, *job) for job in _jobs(owners, numbers)]
+        )
     _assert_chain_whole(db, before, sum(results, Counter()), sealers)

@@ -38,9 +38,17 @@ def test_a_refused_transfer_is_recorded_against_its_account(db, alice_pays):
         alice_pays(amount=5_000, client_ip="192.0.2.7")
     row = last_event(db)
     assert (row.event, row.outcome, row.actor_id, row.object, row.client_ip) == (
-        "transfer.refused", "refused", alice_pays.alice.id, alice_pays.source.number, "192.0.2.7")
+        "transfer.refused",
+        "refused",
+        alice_pays.alice.id,
+        alice_pays.source.number,
+        "192.0.2.7",
+    )
     assert json.loads(row.details) == {
-        "code": "insufficient_funds", "amount": 5_000, "counterparty": alice_pays.destination.number}
+        "code": "insufficient_funds",
+        "amount": 5_000,
+        "counterparty": alice_pays.destination.number,
+    }
 
 
 MALFORMED = {

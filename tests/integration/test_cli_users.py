@@ -25,8 +25,9 @@ def test_creates_a_customer_or_a_teller_from_a_password_on_stdin(runner, db, fla
 
 
 def test_the_password_is_prompted_for_twice_without_stdin(runner, db):
-    result = runner.invoke(args=["create-user", "erin@example.com", "--name", "Erin"],
-                           input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        args=["create-user", "erin@example.com", "--name", "Erin"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output and count_users(db) == 1
 
@@ -36,13 +37,16 @@ def test_a_password_is_never_an_argument(runner, db):
     assert result.exit_code == 2 and count_users(db) == 0
 
 
-@pytest.mark.parametrize(("args", "stdin", "says"), [
-    (("erin@example.com", "--name", "Erin"), "short\n", "password: Use at least"),
-    (("erin@example.com", "--name", "Erin"), "", "password: Use at least"),
-    (("erin@example.com", "--name", "Erin"), "password1234\n", "password: "),
-    (("not-an-email", "--name", "Erin"), PASSWORD + "\n", "email: Enter a valid e-mail address."),
-    (("erin@example.com", "--name", " "), PASSWORD + "\n", "name: Enter your name."),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "says"),
+    [
+        (("erin@example.com", "--name", "Erin"), "short\n", "password: Use at least"),
+        (("erin@example.com", "--name", "Erin"), "", "password: Use at least"),
+        (("erin@example.com", "--name", "Erin"), "password1234\n", "password: "),
+        (("not-an-email", "--name", "Erin"), PASSWORD + "\n", "email: Enter a valid e-mail address."),
+        (("erin@example.com", "--name", " "), PASSWORD + "\n", "name: Enter your name."),
+    ],
+)
 def test_bad_input_is_one_line_and_creates_nobody(runner, db, args, stdin, says):
     result = create(runner, *args, stdin=stdin)
     assert result.exit_code == 1

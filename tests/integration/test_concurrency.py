@@ -69,7 +69,7 @@ def test_mixed_random_transfers_from_8_threads_conserve_money(wide_db, make_user
     numbers = [a.number for a in accounts]
     with ThreadPoolExecutor(8) as pool:
         results = pool.map(
-            lambda i: random_transfers(wide_db, i, owners[i].id, numbers[i], numbers[:i] + numbers[i + 1:], 250),
+            lambda i: random_transfers(wide_db, i, owners[i].id, numbers[i], numbers[:i] + numbers[i + 1 :], 250),
             range(8),
         )
         outcomes = sum(results, Counter())
@@ -87,7 +87,7 @@ def test_mixed_random_transfers_from_8_processes_conserve_money(database_url, db
     with context.Pool(8) as pool:
         results = pool.starmap(
             random_transfers_in_process,
-            [(database_url, 100 + i, owners[i].id, numbers[i], numbers[:i] + numbers[i + 1:], 250) for i in range(8)],
+            [(database_url, 100 + i, owners[i].id, numbers[i], numbers[:i] + numbers[i + 1 :], 250) for i in range(8)],
         )
     outcomes = sum(results, Counter())
     assert sum(outcomes.values()) == 2000

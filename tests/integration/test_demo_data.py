@@ -30,7 +30,9 @@ def test_demo_again_loads_nothing_and_shows_the_demo_users_as_they_are(runner, d
     assert runner.invoke(args=["demo"]).exit_code == 0
     alice = next(login for login in demo_logins(db) if login.email == "alice@example.com")
     assert [(name, number, balance) for name, number, balance, _currency in alice.accounts] == [
-        ("Checking", "4821093322", 750_000), ("Savings", "4821093419", 20_000)]
+        ("Checking", "4821093322", 750_000),
+        ("Savings", "4821093419", 20_000),
+    ]
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "demo data not loaded" in result.output

@@ -13,8 +13,14 @@ def test_pages_walk_every_entry_once_newest_first(db, make_user, make_account):
     alice = make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account()
     for amount in range(1, 8):
-        transfers.transfer(db, actor_id=alice.id, source=source.number, destination=destination.number,
-                           amount=amount, memo=f"m{amount}")
+        transfers.transfer(
+            db,
+            actor_id=alice.id,
+            source=source.number,
+            destination=destination.number,
+            amount=amount,
+            memo=f"m{amount}",
+        )
     seen, cursor = [], None
     while True:
         result = history.page(db, number=source.number, owner_id=alice.id, limit=3, cursor=cursor)

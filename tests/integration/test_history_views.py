@@ -27,7 +27,10 @@ def test_latest_for_owner_merges_accounts_newest_first(db, make_user, make_accou
         transfers.transfer(db, actor_id=alice.id, source=source.number, destination=other.number, amount=n)
     latest = history.latest_for_owner(db, accounts=[one, two], limit=4)
     assert [(account.number, item.amount) for account, item in latest] == [
-        (one.number, -5), (two.number, -4), (one.number, -3), (two.number, -2)
+        (one.number, -5),
+        (two.number, -4),
+        (one.number, -3),
+        (two.number, -2),
     ]
 
 

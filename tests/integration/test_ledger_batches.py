@@ -24,15 +24,18 @@ LIMITS = Limits(per_transfer=4_000, daily=6_000)
 MISSING = "1234567889"
 
 moves = st.lists(
-    st.fixed_dictionaries({
-        "kind": st.sampled_from([TRANSFER] * 6 + [DEPOSIT, WITHDRAWAL]),
-        "actor": st.integers(0, 2),
-        "source": st.integers(0, 4),
-        "destination": st.integers(0, 4),
-        "amount": st.one_of(st.integers(1, 2_500), st.integers(2_500, 7_000)),
-        "key": st.sampled_from([None, None, "a", "b"]),
-    }),
-    min_size=1, max_size=24,
+    st.fixed_dictionaries(
+        {
+            "kind": st.sampled_from([TRANSFER] * 6 + [DEPOSIT, WITHDRAWAL]),
+            "actor": st.integers(0, 2),
+            "source": st.integers(0, 4),
+            "destination": st.integers(0, 4),
+            "amount": st.one_of(st.integers(1, 2_500), st.integers(2_500, 7_000)),
+            "key": st.sampled_from([None, None, "a", "b"]),
+        }
+    ),
+    min_size=1,
+    max_size=24,
 )
 
 
@@ -52,14 +55,24 @@ def _moves(spec: list[dict], users, numbers, cash: str) -> list[Move]:
     made = []
     for item in spec:
         if item["kind"] == TRANSFER:
-            made.append(Move(kind=TRANSFER, actor_id=users[item["actor"]].id, source=numbers[item["source"]],
-                             destination=numbers[item["destination"]], amount=item["amount"], limits=LIMITS,
-                             key=item["key"], request_hash=f"{item['source']}-{item['destination']}-{item['amount']}"))
+            made.append(
+                Move(
+                    kind=TRANSFER,
+                    actor_id=users[item["actor"]].id,
+                    source=numbers[item["source"]],
+                    destination=numbers[item["destination"]],
+                    amount=item["amount"],
+                    limits=LIMITS,
+                    key=item["key"],
+                    request_hash=f"{item['source']}-{item['destination']}-{item['amount']}",
+                )
+            )
         else:
             account = numbers[item["destination"]]
             source, destination = (cash, account) if item["kind"] == DEPOSIT else (account, cash)
-            made.append(Move(kind=item["kind"], actor_id=None, source=source, destination=destination,
-                             amount=item["amount"]))
+            made.append(
+                Move(kind=item["kind"], actor_id=None, source=source, destination=destination, amount=item["amount"])
+            )
     return made
 
 
@@ -72,8 +85,13 @@ def _shape(outcome) -> tuple:
 
 
 def _balances(db, numbers) -> list[int]:
-    found = dict(db.read(lambda conn: conn.execute(
-        select(accounts.c.number, accounts.c.balance).where(accounts.c.number.in_(numbers))).all()))
+    found = dict(
+        db.read(
+            lambda conn: conn.execute(
+                select(accounts.c.number, accounts.c.balance).where(accounts.c.number.in_(numbers))
+            ).all()
+        )
+    )
     return [found.get(number) for number in numbers]
 
 
@@ -92,28 +110,43 @@ def test_a_batch_decides_as_the_rule_does_one_move_after_another(db, make_user, 
 
 # One customer's batch: customer 0 sends from accounts 0 and 1 (or, refused, from others' accounts).
 orders = st.lists(
-    st.fixed_dictionaries({
-        "source": st.sampled_from([0, 0, 1, 1, 2]),
-        "destination": st.integers(0, 4),
-        "amount": st.one_of(st.integers(1, 2_500), st.integers(2_500, 7_000)),
-    }),
-    min_size=1, max_size=16,
+    st.fixed_dictionaries(
+        {
+            "source": st.sampled_from([0, 0, 1, 1, 2]),
+            "destination": st.integers(0, 4),
+            "amount": st.one_of(st.integers(1, 2_500), st.integers(2_500, 7_000)),
+        }
+    ),
+    min_size=1,
+    max_size=16,
 )
 
 
 def _order(spec: list[dict], users, numbers, mode: str, key: str = "order") -> BatchOrder:
-    moves = tuple(Move(kind=TRANSFER, actor_id=users[0].id, source=numbers[item["source"]],
-                       destination=numbers[item["destination"]], amount=item["amount"], limits=LIMITS)
-                  for item in spec)
+    moves = tuple(
+        Move(
+            kind=TRANSFER,
+            actor_id=users[0].id,
+            source=numbers[item["source"]],
+            destination=numbers[item["destination"]],
+            amount=item["amount"],
+            limits=LIMITS,
+        )
+        for item in spec
+    )
     return BatchOrder(owner_id=users[0].id, key=key, request_hash=key, mode=mode, moves=moves)
 
 
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(spec=orders, balances=st.lists(st.integers(0, 6_000), min_size=3, max_size=3),
-       mode=st.sampled_from([ATOMIC, INDEPENDENT]))
+@given(
+    spec=orders,
+    balances=st.lists(st.integers(0, 6_000), min_size=3, max_size=3),
+    mode=st.sampled_from([ATOMIC, INDEPENDENT]),
+)
 def test_an_order_decides_as_its_moves_one_after_another_and_atomic_is_all_or_none(
-        db, make_user, make_account, spec, balances, mode):
+    db, make_user, make_account, spec, balances, mode
+):
     in_order, one_by_one = (_world(db, make_user, make_account, balances) for _ in range(2))
     alone = [_shape(db.ledger.run_batch([move])[0]) for move in _order(spec, *one_by_one, mode).moves]
     refused_alone = any(shape[0] == "refused" for shape in alone)
@@ -124,15 +157,21 @@ def test_an_order_decides_as_its_moves_one_after_another_and_atomic_is_all_or_no
         codes = [getattr(item, "code", None) for item in outcome.items]
         # Refused items keep the rule's own reason; the rest of an atomic batch did not move because of them.
         assert [code if code != "batch_not_applied" else None for code in codes] == [
-            shape[1] if shape[0] == "refused" else None for shape in alone]
+            shape[1] if shape[0] == "refused" else None for shape in alone
+        ]
         after = snapshot(db)
         assert (after["balances"], after["transfers"], after["entries"]) == (
-            before["balances"], before["transfers"], before["entries"])
+            before["balances"],
+            before["transfers"],
+            before["entries"],
+        )
     else:
         record, replayed = outcome
         assert not replayed
-        shapes = [("ok", item.kind, item.amount, False) if hasattr(item, "kind") else ("refused", item.code)
-                  for item in record.items]
+        shapes = [
+            ("ok", item.kind, item.amount, False) if hasattr(item, "kind") else ("refused", item.code)
+            for item in record.items
+        ]
         assert shapes == alone
         assert _balances(db, in_order[1]) == _balances(db, one_by_one[1])
         assert db.ledger.run_batch([_order(spec, *in_order, mode)])[0] == (record, True)
@@ -149,20 +188,40 @@ def test_batches_racing_single_moves_conserve_money_and_never_overdraw(db, make_
     def mover(seat: int) -> None:
         try:
             for round_ in range(30):
-                batch = [Move(kind=TRANSFER, actor_id=people[(seat + i) % 4].id, source=numbers[(seat + i) % 4],
-                              destination=numbers[(seat + i + 1) % 4], amount=700 + 97 * ((round_ + i) % 9))
-                         for i in range(1 + round_ % 5)]
+                batch = [
+                    Move(
+                        kind=TRANSFER,
+                        actor_id=people[(seat + i) % 4].id,
+                        source=numbers[(seat + i) % 4],
+                        destination=numbers[(seat + i + 1) % 4],
+                        amount=700 + 97 * ((round_ + i) % 9),
+                    )
+                    for i in range(1 + round_ % 5)
+                ]
                 if seat % 4 == 1:
                     db.ledger.run_batch(batch)
                 elif seat % 4 == 3:
                     # A customer's own order: every move from the seat's own account, all or none.
-                    order = [Move(kind=TRANSFER, actor_id=people[seat % 4].id, source=numbers[seat % 4],
-                                  destination=numbers[(seat + 1 + i) % 4], amount=move.amount)
-                             for i, move in enumerate(batch[:3])]
+                    order = [
+                        Move(
+                            kind=TRANSFER,
+                            actor_id=people[seat % 4].id,
+                            source=numbers[seat % 4],
+                            destination=numbers[(seat + 1 + i) % 4],
+                            amount=move.amount,
+                        )
+                        for i, move in enumerate(batch[:3])
+                    ]
                     try:  # through the process's batcher, in one transaction with whatever else waits
-                        db.ledger.submit(BatchOrder(owner_id=people[seat % 4].id, key=f"{seat}-{round_}",
-                                                    request_hash="h", mode=ATOMIC if round_ % 2 else INDEPENDENT,
-                                                    moves=tuple(order)))
+                        db.ledger.submit(
+                            BatchOrder(
+                                owner_id=people[seat % 4].id,
+                                key=f"{seat}-{round_}",
+                                request_hash="h",
+                                mode=ATOMIC if round_ % 2 else INDEPENDENT,
+                                moves=tuple(order),
+                            )
+                        )
                     except BatchRefused:
                         pass
                 else:
@@ -183,5 +242,12 @@ def test_batches_racing_single_moves_conserve_money_and_never_overdraw(db, make_
     assert not errors, errors
     assert customer_total(db) == total
     assert min(_balances(db, numbers)) >= 0
-    assert db.read(lambda conn: conn.execute(select(func.min(accounts.c.balance)).where(accounts.c.kind == "customer")).scalar()) >= 0
+    assert (
+        db.read(
+            lambda conn: conn.execute(
+                select(func.min(accounts.c.balance)).where(accounts.c.kind == "customer")
+            ).scalar()
+        )
+        >= 0
+    )
     assert_ledger_clean(db)

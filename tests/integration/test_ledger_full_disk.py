@@ -43,9 +43,15 @@ def test_out_of_space_mid_batch_loses_and_invents_nothing(sqlite_url):
             memo = f"m-{seat}-{i}"
             key = memo if i % 2 else None  # with and without idempotency keys
             try:
-                outcomes[memo] = transfers.transfer(db, actor_id=people[seat].id, source=numbers[seat],
-                                                    destination=numbers[(seat + 1) % SENDERS], amount=100 + i,
-                                                    memo=memo, idempotency_key=key)
+                outcomes[memo] = transfers.transfer(
+                    db,
+                    actor_id=people[seat].id,
+                    source=numbers[seat],
+                    destination=numbers[(seat + 1) % SENDERS],
+                    amount=100 + i,
+                    memo=memo,
+                    idempotency_key=key,
+                )
             except BankError as error:
                 outcomes[memo] = error
 
@@ -58,8 +64,13 @@ def test_out_of_space_mid_batch_loses_and_invents_nothing(sqlite_url):
     failed = sorted(memo for memo, outcome in outcomes.items() if isinstance(outcome, BaseException))
     assert failed and len(failed) < len(outcomes), "the cap must fall in the middle of the run"
     assert all(isinstance(outcomes[memo], LedgerUnavailable) for memo in failed)
-    stored = dict(db.read(lambda conn: conn.execute(select(transfer_rows.c.memo, transfer_rows.c.id)
-                                                   .where(transfer_rows.c.memo.like("m-%"))).all()))
+    stored = dict(
+        db.read(
+            lambda conn: conn.execute(
+                select(transfer_rows.c.memo, transfer_rows.c.id).where(transfer_rows.c.memo.like("m-%"))
+            ).all()
+        )
+    )
     assert set(stored) == set(outcomes) - set(failed), "exactly the acknowledged moves are in the ledger"
     assert all(stored[memo] == outcome.transfer.id for memo, outcome in outcomes.items() if memo not in failed)
     assert customer_total(db) == total
@@ -69,9 +80,15 @@ def test_out_of_space_mid_batch_loses_and_invents_nothing(sqlite_url):
     db.engine.dispose()
     for memo in failed:
         seat, i = map(int, memo.split("-")[1:])
-        again = transfers.transfer(db, actor_id=people[seat].id, source=numbers[seat],
-                                   destination=numbers[(seat + 1) % SENDERS], amount=100 + i,
-                                   memo=memo, idempotency_key=memo if i % 2 else None)
+        again = transfers.transfer(
+            db,
+            actor_id=people[seat].id,
+            source=numbers[seat],
+            destination=numbers[(seat + 1) % SENDERS],
+            amount=100 + i,
+            memo=memo,
+            idempotency_key=memo if i % 2 else None,
+        )
         assert not again.replayed  # it had never been written
     assert customer_total(db) == total
     assert_ledger_clean(db)

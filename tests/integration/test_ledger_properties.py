@@ -36,8 +36,14 @@ def test_any_sequence_keeps_the_ledger_whole(db, make_user, make_account, operat
                 transfers.withdraw(db, account=numbers[op[1]], amount=op[2])
             else:
                 _, source, destination, amount, actor = op
-                transfers.transfer(db, actor_id=owners[actor].id, source=numbers[source],
-                                   destination=numbers[destination], amount=amount, limits=limits)
+                transfers.transfer(
+                    db,
+                    actor_id=owners[actor].id,
+                    source=numbers[source],
+                    destination=numbers[destination],
+                    amount=amount,
+                    limits=limits,
+                )
         except BankError:
             assert snapshot(db) == before  # a refusal changes nothing
     assert_ledger_clean(db)

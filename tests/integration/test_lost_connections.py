@@ -29,10 +29,19 @@ def test_pooled_connections_the_server_closed_are_replaced_before_a_transfer(db,
     alice = make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account()
     _send(db, alice, source, destination)  # the pool now holds a connection
-    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                  "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-    wait_until(lambda: admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                     "AND pid <> pg_backend_pid()").fetchone()[0] == 0, "the backends to exit")
+    admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    wait_until(
+        lambda: (
+            admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            == 0
+        ),
+        "the backends to exit",
+    )
     assert _send(db, alice, source, destination).transfer.amount == 100
     assert_ledger_clean(db)
 
@@ -54,9 +63,10 @@ def test_a_connection_lost_before_the_commit_is_replaced_and_the_move_happens_on
         admin.execute("SELECT 1 FROM accounts WHERE number = %s FOR UPDATE", (destination.number,))
         mover = threading.Thread(target=move)
         mover.start()
-        waiting = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                   "AND wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%' AND pid <> pg_backend_pid()")
-
+        waiting = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE '%%FOR UPDATE%%' AND pid <> pg_backend_pid()"
+        )
 
         def waiter():
             # Activity is read once per transaction unless the snapshot is cleared.

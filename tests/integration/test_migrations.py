@@ -52,8 +52,12 @@ def test_partial_unique_indexes_keep_every_row_and_still_refuse_duplicates(datab
         with engine.begin() as conn:  # keyless transfers never collide
             conn.execute(text(_transfer(4)))
         with pytest.raises(IntegrityError), engine.begin() as conn:  # foreign keys are enforced again
-            conn.execute(text("INSERT INTO entries (id, transfer_id, account_id, amount, balance_after, created_at) "
-                              "VALUES (9, 999, 1, 5, 5, '2026-01-01 00:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO entries (id, transfer_id, account_id, amount, balance_after, created_at) "
+                    "VALUES (9, 999, 1, 5, 5, '2026-01-01 00:00:00')"
+                )
+            )
     finally:
         engine.dispose()
 
@@ -69,17 +73,27 @@ def _transfer(transfer_id: int, key: str | None = None) -> str:
 
 def _old_rows(conn) -> None:
     at = "'2026-01-01 00:00:00'"
-    conn.execute(text(
-        f"INSERT INTO users (id, email, name, password_hash, created_at) VALUES (1, 'a@b.c', 'A', 'x', {at})"
-    ))
+    conn.execute(
+        text(f"INSERT INTO users (id, email, name, password_hash, created_at) VALUES (1, 'a@b.c', 'A', 'x', {at})")
+    )
     for account in (1, 2):
-        conn.execute(text(
-            "INSERT INTO accounts (id, number, owner_id, name, currency, balance, opened_at) "
-            f"VALUES ({account}, '000000000{account}', 1, 'A', 'EUR', 100, {at})"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, number, owner_id, name, currency, balance, opened_at) "
+                f"VALUES ({account}, '000000000{account}', 1, 'A', 'EUR', 100, {at})"
+            )
+        )
     for statement in (_transfer(1, key="k1"), _transfer(2), _transfer(3)):
         conn.execute(text(statement))
-    conn.execute(text("INSERT INTO entries (id, transfer_id, account_id, amount, balance_after, created_at) "
-                      f"VALUES (1, 1, 1, -5, 95, {at}), (2, 1, 2, 5, 105, {at})"))
-    conn.execute(text("INSERT INTO audit_events (id, created_at, event, outcome, seq, prev_hash, hash) "
-                      f"VALUES (1, {at}, 'e', 'success', 1, 'p', 'h'), (2, {at}, 'e', 'success', NULL, NULL, NULL)"))
+    conn.execute(
+        text(
+            "INSERT INTO entries (id, transfer_id, account_id, amount, balance_after, created_at) "
+            f"VALUES (1, 1, 1, -5, 95, {at}), (2, 1, 2, 5, 105, {at})"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO audit_events (id, created_at, event, outcome, seq, prev_hash, hash) "
+            f"VALUES (1, {at}, 'e', 'success', 1, 'p', 'h'), (2, {at}, 'e', 'success', NULL, NULL, NULL)"
+        )
+    )

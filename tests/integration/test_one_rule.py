@@ -33,21 +33,31 @@ def test_a_changed_rule_refuses_transfers_and_cash_moves(client, bank, monkeypat
 
     monkeypatch.setattr(rule, "check_transfer", changed)
     teller, alice, bob = bank.teller(), bank.customer(balance=100_00), bank.customer()
-    send = lambda amount: client.post("/api/v1/transfers", headers=alice.headers,  # noqa: E731
-                                      json={"from_account": alice.account, "to_account": bob.account, "amount": amount})
+    send = lambda amount: client.post(
+        "/api/v1/transfers",
+        headers=alice.headers,  # noqa: E731
+        json={"from_account": alice.account, "to_account": bob.account, "amount": amount},
+    )
     refused = send("42.42")
     assert (refused.status_code, refused.get_json()["code"]) == (422, "limit_exceeded")
     assert send("42.43").status_code == 201
     for kind in ("deposits", "withdrawals"):
-        cash = client.post(f"/api/v1/admin/{kind}", headers=teller.headers, json={"account": bob.account, "amount": "42.42"})
+        cash = client.post(
+            f"/api/v1/admin/{kind}", headers=teller.headers, json={"account": bob.account, "amount": "42.42"}
+        )
         assert (cash.status_code, cash.get_json()["code"]) == (422, "limit_exceeded")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["development", "production"])
 def test_a_changed_rule_takes_effect_in_every_serving_mode(database_url, tmp_path, mode):
-    env = production_env(database_url, tmp_path, MINIBANK_ENV=mode, MINIBANK_TEST_REFUSED_AMOUNT=str(REFUSED),
-                         PYTHONPATH=str(CHANGED_RULE))
+    env = production_env(
+        database_url,
+        tmp_path,
+        MINIBANK_ENV=mode,
+        MINIBANK_TEST_REFUSED_AMOUNT=str(REFUSED),
+        PYTHONPATH=str(CHANGED_RULE),
+    )
     if mode == "development":
         del env["MINIBANK_SECRET_KEY"]  # development makes its own in the instance folder
     email, source, other = seeded_payer(database_url)
@@ -55,11 +65,16 @@ def test_a_changed_rule_takes_effect_in_every_serving_mode(database_url, tmp_pat
     server.start()
     try:
         server.wait_ready()
-        token = requests.post(f"{server.base}/api/v1/auth/token", json={"email": email, "password": PASSWORD},
-                              timeout=10).json()["access_token"]
+        token = requests.post(
+            f"{server.base}/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=10
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        send = lambda amount: requests.post(f"{server.base}/api/v1/transfers", headers=headers, timeout=10,  # noqa: E731
-                                            json={"from_account": source, "to_account": other, "amount": amount})
+        send = lambda amount: requests.post(
+            f"{server.base}/api/v1/transfers",
+            headers=headers,
+            timeout=10,  # noqa: E731
+            json={"from_account": source, "to_account": other, "amount": amount},
+        )
         refused = send("42.42")
         assert (refused.status_code, refused.json()["code"]) == (422, "limit_exceeded"), refused.text
         assert send("42.43").status_code == 201

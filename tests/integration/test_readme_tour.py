@@ -63,8 +63,14 @@ def demo_bank(tmp_path_factory):
     )
     log = tmp_path / "bin-run.log"
     with open(log, "wb") as output:
-        process = subprocess.Popen([str(ROOT / "bin" / "run")], cwd=ROOT, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(ROOT / "bin" / "run")],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         try:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=120)
@@ -85,16 +91,25 @@ def test_bin_run_prints_the_demo_logins_and_account_numbers(demo_bank):
     """Beside each login, the demo accounts' numbers the tour and a first transfer need."""
     _port, log = demo_bank
     printed = log.read_text(errors="replace")
-    for line in ("alice@example.com", "alice-demo-password", "4821093322", "4821093419",
-                 "bob@example.com", "5310720125", "teller@example.com", "teller-demo-password"):
+    for line in (
+        "alice@example.com",
+        "alice-demo-password",
+        "4821093322",
+        "4821093419",
+        "bob@example.com",
+        "5310720125",
+        "teller@example.com",
+        "teller-demo-password",
+    ):
         assert line in printed
 
 
 def paste_tour(port: int) -> subprocess.CompletedProcess:
     """The tour's blocks in one bash, in order, as a reader pastes them, with the port substituted."""
     script = "\n".join(tour_blocks()).replace(DOCUMENTED_PORT, f"127.0.0.1:{port}")
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", CURL_STATUS + script],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", CURL_STATUS + script], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, f"the tour failed:\nstdout:\n{run.stdout}\nstderr:\n{run.stderr}"
     return run
 

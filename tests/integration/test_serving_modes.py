@@ -120,14 +120,21 @@ def raw_request(base: str, request: bytes) -> bytes:
 
 
 def test_no_server_banner_and_no_ambiguous_framing(sqlite_url, tmp_path):
-    server = serve(production_env(sqlite_url, tmp_path, MINIBANK_WORKERS="1", MINIBANK_PER_PROCESS_LIMITS="true"),
-                   tmp_path, workers=1, threads=None)
+    server = serve(
+        production_env(sqlite_url, tmp_path, MINIBANK_WORKERS="1", MINIBANK_PER_PROCESS_LIMITS="true"),
+        tmp_path,
+        workers=1,
+        threads=None,
+    )
     try:
         answer = raw_request(server.base, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert answer.startswith(b"HTTP/1.1 200") and b"\r\nserver:" not in answer.lower()
-        smuggled = raw_request(server.base, b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\n"
-                                            b"Transfer-Encoding: identity, chunked\r\nContent-Type: application/json\r\n"
-                                            b"\r\n2\r\n{}\r\n0\r\n\r\n")
+        smuggled = raw_request(
+            server.base,
+            b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: identity, chunked\r\nContent-Type: application/json\r\n"
+            b"\r\n2\r\n{}\r\n0\r\n\r\n",
+        )
         assert smuggled.startswith(b"HTTP/1.1 400"), smuggled[:200]
         assert b"\r\nserver:" not in smuggled.lower()
     finally:

@@ -81,8 +81,9 @@ def test_concurrent_moves_share_the_writer_and_lose_nothing(db, writer, make_use
 
     def pay(index: int):
         payer = index % 4
-        return send(db, people[payer], owned[payer], owned[(payer + 1) % 4], 1 + index % 7,
-                    idempotency_key=f"pay-{index}")
+        return send(
+            db, people[payer], owned[payer], owned[(payer + 1) % 4], 1 + index % 7, idempotency_key=f"pay-{index}"
+        )
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(pay, range(200)))
@@ -128,8 +129,14 @@ def test_a_writer_that_goes_away_mid_request_leaves_the_outcome_unknown(tmp_path
 
 def test_the_writer_ends_when_its_parent_is_gone(db, tmp_path):
     orphan = subprocess.run(
-        [sys.executable, "-m", "minibank.ops.sqlite_writer", db.sqlite_path, str(tmp_path / "w.sock"),
-         str(os.getpid() + 1_000_000)],  # not its parent: as if the parent had died
+        [
+            sys.executable,
+            "-m",
+            "minibank.ops.sqlite_writer",
+            db.sqlite_path,
+            str(tmp_path / "w.sock"),
+            str(os.getpid() + 1_000_000),
+        ],  # not its parent: as if the parent had died
         timeout=30,
     )
     assert orphan.returncode == 0
@@ -151,9 +158,7 @@ def test_a_missing_writer_is_logged_once_not_once_per_move(db, make_user, make_a
 
 
 @pytest.mark.parametrize("garbage", [b"{not json\n", b'["transfer", "0000000000"]\n', b'{"kind": "transfer"}\n'])
-def test_a_garbled_request_hangs_up_on_its_sender_and_the_writer_goes_on(
-    db, writer, make_user, make_account, garbage
-):
+def test_a_garbled_request_hangs_up_on_its_sender_and_the_writer_goes_on(db, writer, make_user, make_account, garbage):
     alice, bob = make_user(), make_user()
     source, destination = make_account(owner=alice, balance=10_000), make_account(owner=bob)
     sent_before = len(writer.outcomes)
@@ -178,13 +183,20 @@ def test_a_customers_batch_goes_through_the_writer_with_each_items_reason(db, wr
     source, destination = make_account(owner=alice, balance=1_000), make_account(owner=bob)
     sent = []
     writer.run = lambda unit, ask=writer.run: sent.append(unit) or ask(unit)
-    items = [batches.BatchItem(source.number, destination.number, 600), batches.BatchItem(source.number, destination.number, 600),
-             batches.BatchItem(source.number, destination.number, 0, refused=InvalidAmount("Not an amount.")),
-             batches.BatchItem(source.number, destination.number, 400)]
+    items = [
+        batches.BatchItem(source.number, destination.number, 600),
+        batches.BatchItem(source.number, destination.number, 600),
+        batches.BatchItem(source.number, destination.number, 0, refused=InvalidAmount("Not an amount.")),
+        batches.BatchItem(source.number, destination.number, 400),
+    ]
     record, replayed = batches.submit(db, actor_id=alice.id, mode="independent", items=items, idempotency_key="k")
     assert len(sent) == 1 and not replayed
     assert [getattr(item, "code", "moved") for item in record.items] == [
-        "moved", "insufficient_funds", "invalid_amount", "moved"]
+        "moved",
+        "insufficient_funds",
+        "invalid_amount",
+        "moved",
+    ]
     assert record.items[2].detail == "Not an amount."
     assert batches.submit(db, actor_id=alice.id, mode="independent", items=items, idempotency_key="k") == (record, True)
     with pytest.raises(errors.BankError) as refused:

@@ -16,7 +16,9 @@ def test_a_transfer_to_the_cash_account_is_an_unknown_destination(db, make_user,
     assert cash
     with pytest.raises(UnknownDestination):
         transfers.transfer(db, actor_id=alice.id, source=source.number, destination=cash, amount=1_00)
-    balance = db.read(lambda conn: conn.execute(select(accounts.c.balance).where(accounts.c.number == source.number)).scalar())
+    balance = db.read(
+        lambda conn: conn.execute(select(accounts.c.balance).where(accounts.c.number == source.number)).scalar()
+    )
     assert balance == 100_00
 
 

@@ -29,8 +29,14 @@ def database_names(postgres_base: str) -> set[str]:
 def test_a_url_naming_a_missing_database_still_runs_the_tests_and_leaves_nothing(postgres_base):
     url = make_url(PG_URL).set(database=MISSING).render_as_string(hide_password=False)
     env = {**os.environ, "CI": "true", "MINIBANK_TEST_DATABASE_URL": url}
-    child = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", ONE_TEST], cwd=ROOT,
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", ONE_TEST],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = child.communicate(timeout=300)[0]
     assert child.returncode == 0 and "1 passed" in output, output
     names = database_names(postgres_base)

@@ -31,15 +31,28 @@ def test_transfer_moves_money_with_two_entries_and_an_audit_event(db, make_user,
     result = send(db, alice, source, destination, 2_550, memo="rent")
     record = result.transfer
     assert (record.source, record.destination, record.amount, record.memo) == (
-        source.number, destination.number, 2_550, "rent")
+        source.number,
+        destination.number,
+        2_550,
+        "rent",
+    )
     assert not result.replayed
     assert balance(db, source) == 97_450 and balance(db, destination) == 2_550
-    rows = db.read(lambda c: c.execute(
-        select(entries.c.account_id, entries.c.amount, entries.c.balance_after)
-        .where(entries.c.transfer_id == record.id).order_by(entries.c.amount)).all())
+    rows = db.read(
+        lambda c: c.execute(
+            select(entries.c.account_id, entries.c.amount, entries.c.balance_after)
+            .where(entries.c.transfer_id == record.id)
+            .order_by(entries.c.amount)
+        ).all()
+    )
     assert [tuple(r) for r in rows] == [(source.id, -2_550, 97_450), (destination.id, 2_550, 2_550)]
-    events = db.read(lambda c: c.execute(
-        select(audit_events.c.event, audit_events.c.actor_id).where(audit_events.c.object == f"transfer:{record.id}")).all())
+    events = db.read(
+        lambda c: c.execute(
+            select(audit_events.c.event, audit_events.c.actor_id).where(
+                audit_events.c.object == f"transfer:{record.id}"
+            )
+        ).all()
+    )
     assert [tuple(e) for e in events] == [("transfer", alice.id)]
     assert_ledger_clean(db)
 
@@ -156,11 +169,16 @@ def age_outgoing(db, user, by: timedelta) -> None:
     """Move a customer's transfers and hourly totals back in time, as if made earlier."""
 
     def work(conn):
-        for row in conn.execute(select(transfers.c.id, transfers.c.created_at).where(transfers.c.initiator_id == user.id)).all():
+        for row in conn.execute(
+            select(transfers.c.id, transfers.c.created_at).where(transfers.c.initiator_id == user.id)
+        ).all():
             conn.execute(update(transfers).where(transfers.c.id == row.id).values(created_at=row.created_at - by))
         for row in conn.execute(select(outgoing_totals.c.hour).where(outgoing_totals.c.user_id == user.id)).all():
-            conn.execute(update(outgoing_totals).where(outgoing_totals.c.user_id == user.id,
-                                                       outgoing_totals.c.hour == row.hour).values(hour=row.hour - by))
+            conn.execute(
+                update(outgoing_totals)
+                .where(outgoing_totals.c.user_id == user.id, outgoing_totals.c.hour == row.hour)
+                .values(hour=row.hour - by)
+            )
 
     db.write(work)
 
@@ -224,8 +242,13 @@ def test_a_session_checked_in_the_transfer_refuses_revoked_and_outdated_tokens(d
     keys = [("k", "k" * 64)]
 
     def session():
-        return tokens.issue(user_id=alice.id, token_version=users.get(db, user_id=alice.id).token_version,
-                            keys=keys, ttl=60, audience=tokens.AUDIENCE_API)[1]
+        return tokens.issue(
+            user_id=alice.id,
+            token_version=users.get(db, user_id=alice.id).token_version,
+            keys=keys,
+            ttl=60,
+            audience=tokens.AUDIENCE_API,
+        )[1]
 
     good = session()
     send(db, alice, source, destination, 100, session=good)

@@ -27,7 +27,9 @@ def test_empty_ledger_passes(runner):
 
 def test_hand_corrupted_balance_is_detected(runner, db, make_user, make_account):
     source, _ = funded_bank(make_user, make_account, db)
-    db.write(lambda c: c.execute(update(accounts).where(accounts.c.id == source.id).values(balance=accounts.c.balance + 1)))
+    db.write(
+        lambda c: c.execute(update(accounts).where(accounts.c.id == source.id).values(balance=accounts.c.balance + 1))
+    )
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 1
     assert "balance differs from the sum of its entries" in result.output
@@ -36,8 +38,13 @@ def test_hand_corrupted_balance_is_detected(runner, db, make_user, make_account)
 
 def test_hand_deleted_entry_is_detected(runner, db, make_user, make_account):
     source, _ = funded_bank(make_user, make_account, db)
-    last = db.read(lambda c: c.execute(select(entries.c.id).where(entries.c.account_id == source.id)
-                                        .order_by(entries.c.id.desc())).scalars().first())
+    last = db.read(
+        lambda c: (
+            c.execute(select(entries.c.id).where(entries.c.account_id == source.id).order_by(entries.c.id.desc()))
+            .scalars()
+            .first()
+        )
+    )
     db.write(lambda c: c.execute(delete(entries).where(entries.c.id == last)))
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code == 1

@@ -20,12 +20,21 @@ class BankRun:
     def __init__(self, bases: list[str], env: dict[str, str], *, duration: float = DURATION):
         # MINIBANK_BANK_SEED replays a failed run; the seed is in every failure message.
         self.seed = int(os.environ.get("MINIBANK_BANK_SEED") or random.randrange(2**31))
-        command = [sys.executable, str(SCRIPT), "--database-url", env["MINIBANK_DATABASE_URL"],
-                   "--duration", str(duration), "--seed", str(self.seed)]
+        command = [
+            sys.executable,
+            str(SCRIPT),
+            "--database-url",
+            env["MINIBANK_DATABASE_URL"],
+            "--duration",
+            str(duration),
+            "--seed",
+            str(self.seed),
+        ]
         for base in bases:
             command += ["--base-url", base]
-        self.process = subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.lines: list[str] = []
         self.running = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -31,8 +31,12 @@ APART = 1.5
 
 def _post(url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json", **headers},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -70,14 +74,23 @@ class Sender(threading.Thread):
         while not self.stop.is_set():
             round_ += 1
             key = f"seat{self.seat}-{round_}"
-            body = {"mode": "atomic" if round_ % 2 else "independent", "transfers": [
-                {"from_account": self.random.choice(self.own), "to_account": self.random.choice(self.others),
-                 "amount": f"{self.random.randint(1, 900) / 100:.2f}"} for _ in range(ITEMS)]}
+            body = {
+                "mode": "atomic" if round_ % 2 else "independent",
+                "transfers": [
+                    {
+                        "from_account": self.random.choice(self.own),
+                        "to_account": self.random.choice(self.others),
+                        "amount": f"{self.random.randint(1, 900) / 100:.2f}",
+                    }
+                    for _ in range(ITEMS)
+                ],
+            }
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:
-                    status, answer = _post(f"{self.base}/api/v1/transfer-batches", body,
-                                           {**self.headers, "Idempotency-Key": key})
+                    status, answer = _post(
+                        f"{self.base}/api/v1/transfer-batches", body, {**self.headers, "Idempotency-Key": key}
+                    )
                 except (OSError, http.client.HTTPException, ValueError):
                     status, answer = 0, {}  # the kill cut the answer off: connection, status line or body
                 if status == 201:
@@ -103,12 +116,25 @@ def test_batches_survive_sigkill_mid_batch(engine, request, tmp_path):
     total = customer_total(db)
     env = production_env(database_url, tmp_path)
     with production_servers(env, tmp_path) as [server]:
-        tokens = [_post(f"{server.base}/api/v1/auth/token", {"email": user.email, "password": PASSWORD}, {})[1]
-                  ["access_token"] for user, _ in people]
+        tokens = [
+            _post(f"{server.base}/api/v1/auth/token", {"email": user.email, "password": PASSWORD}, {})[1][
+                "access_token"
+            ]
+            for user, _ in people
+        ]
         stop = threading.Event()
         everyone = [number for _, numbers in people for number in numbers]
-        senders = [Sender(seat, server.base, tokens[seat], people[seat][1],
-                          [n for n in everyone if n not in people[seat][1]], stop) for seat in range(CLIENTS)]
+        senders = [
+            Sender(
+                seat,
+                server.base,
+                tokens[seat],
+                people[seat][1],
+                [n for n in everyone if n not in people[seat][1]],
+                stop,
+            )
+            for seat in range(CLIENTS)
+        ]
         for sender in senders:
             sender.start()
         for _ in range(KILLS):
@@ -127,8 +153,9 @@ def test_batches_survive_sigkill_mid_batch(engine, request, tmp_path):
 
     def stored(conn):
         t = transfer_batches.c
-        return conn.execute(select(t.idempotency_key, t.id, t.mode, t.item_count, t.accepted_count, t.results,
-                                   t.created_at, t.owner_id)).all()
+        return conn.execute(
+            select(t.idempotency_key, t.id, t.mode, t.item_count, t.accepted_count, t.results, t.created_at, t.owner_id)
+        ).all()
 
     rows = {row.idempotency_key: row for row in db.read(stored)}
     # Every acknowledged batch is there, once, as it was answered; nothing refused is there.
@@ -145,10 +172,14 @@ def test_batches_survive_sigkill_mid_batch(engine, request, tmp_path):
         if row.mode == "atomic":
             assert row.accepted_count == row.item_count
         batch_transfers += moved
-    in_ledger = db.read(lambda conn: conn.execute(select(transfers.c.id).where(transfers.c.kind == "transfer")).scalars().all())
+    in_ledger = db.read(
+        lambda conn: conn.execute(select(transfers.c.id).where(transfers.c.kind == "transfer")).scalars().all()
+    )
     assert sorted(batch_transfers) == sorted(in_ledger)
-    assert db.read(lambda conn: conn.execute(select(func.count()).select_from(transfers)).scalar()) == \
-        len(in_ledger) + CUSTOMERS * 2  # and the deposits that funded the accounts
+    assert (
+        db.read(lambda conn: conn.execute(select(func.count()).select_from(transfers)).scalar())
+        == len(in_ledger) + CUSTOMERS * 2
+    )  # and the deposits that funded the accounts
     assert customer_total(db) == total
     assert verify_commands(database_url) == []
     db.dispose()

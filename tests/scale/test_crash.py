@@ -75,6 +75,6 @@ def _writer_of(master: int) -> int:
             command = (entry / "cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if int(stat[stat.rindex(")") + 2:].split()[1]) == master and b"minibank.ops.sqlite_writer" in command:
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == master and b"minibank.ops.sqlite_writer" in command:
             return int(entry.name)
     raise AssertionError(f"no writer process under {master}")

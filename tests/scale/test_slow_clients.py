@@ -100,23 +100,31 @@ def test_ordinary_requests_stay_quick_beside_slow_clients(database_url, redis_ur
     server.start()
     try:
         server.wait_ready()
-        tokens = [requests.post(f"{server.base}/api/v1/auth/token", json={"email": u.email, "password": PASSWORD},
-                                timeout=10).json()["access_token"] for u in users]
+        tokens = [
+            requests.post(
+                f"{server.base}/api/v1/auth/token", json={"email": u.email, "password": PASSWORD}, timeout=10
+            ).json()["access_token"]
+            for u in users
+        ]
         latencies: list[float] = []
         failures: list = []
         with Trickle(server.port, SLOW_SOCKETS) as trickle:
             time.sleep(3)  # every slow socket is open and trickling
             deadline = time.monotonic() + SECONDS
-            threads = [threading.Thread(target=customer, args=(server.base, token, deadline, latencies, failures))
-                       for token in tokens]
+            threads = [
+                threading.Thread(target=customer, args=(server.base, token, deadline, latencies, failures))
+                for token in tokens
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             held = sum(sock is not None for sock in trickle.sockets)
         p99 = statistics.quantiles(latencies, n=100)[98]
-        print(f"\n{len(latencies)} ordinary requests beside {held} slow sockets "
-              f"({trickle.renewed} renewed): p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+        print(
+            f"\n{len(latencies)} ordinary requests beside {held} slow sockets "
+            f"({trickle.renewed} renewed): p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+        )
         assert not failures, failures[:5]
         assert held >= SLOW_SOCKETS * 0.9
         assert p99 < 1.0

@@ -17,8 +17,14 @@ def test_bank_across_two_servers(postgres_url, redis_url, tmp_path):
 
 
 def test_login_limit_is_counted_once_across_both(postgres_url, redis_url, tmp_path):
-    env = production_env(postgres_url, tmp_path, redis_url=redis_url, MINIBANK_RATELIMIT_ENABLED="true",
-                         MINIBANK_RATELIMIT_LOGIN="4 per minute", MINIBANK_LOGIN_LOCKOUT="100 per minute")
+    env = production_env(
+        postgres_url,
+        tmp_path,
+        redis_url=redis_url,
+        MINIBANK_RATELIMIT_ENABLED="true",
+        MINIBANK_RATELIMIT_LOGIN="4 per minute",
+        MINIBANK_LOGIN_LOCKOUT="100 per minute",
+    )
     # Two workers each: four processes, any of which may answer, and one count between them.
     with production_servers(env, tmp_path, count=2) as servers:
         bases = [server.base for server in servers] * 3

@@ -15,7 +15,9 @@ class Factory:
         self.db = db
         self.currency = currency
 
-    def user(self, *, email: str | None = None, name: str = "Test User", role: str = "customer", password: str = PASSWORD):
+    def user(
+        self, *, email: str | None = None, name: str = "Test User", role: str = "customer", password: str = PASSWORD
+    ):
         """A new user with a unique e-mail address unless one is given."""
         email = email or f"user{next(_serial)}@example.com"
         return users.create_user(self.db, email=email, name=name, password=password, role=role)

@@ -8,8 +8,10 @@ from sqlalchemy import text
 def _statements(dialect: str, table: str) -> tuple[list[str], list[str]]:
     if dialect == "sqlite":
         return (
-            [f"CREATE TRIGGER inject_{table} BEFORE INSERT ON {table} "
-             "BEGIN SELECT RAISE(ABORT, 'injected crash'); END"],
+            [
+                f"CREATE TRIGGER inject_{table} BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'injected crash'); END"
+            ],
             [f"DROP TRIGGER inject_{table}"],
         )
     return (

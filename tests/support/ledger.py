@@ -45,8 +45,9 @@ def verify_commands(database_url: str) -> list[str]:
     env = {**os.environ, "MINIBANK_DATABASE_URL": database_url}
     problems = []
     for command in ("verify-ledger", "verify-audit"):
-        run = subprocess.run([sys.executable, "-m", "minibank.cli", command], env=env, text=True,
-                             capture_output=True, timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-m", "minibank.cli", command], env=env, text=True, capture_output=True, timeout=120
+        )
         if run.returncode != 0:
             problems.append(f"minibank {command} exited {run.returncode}: {(run.stdout + run.stderr)[-2000:]}")
     return problems

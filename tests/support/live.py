@@ -24,14 +24,23 @@ class Browser:
 
     def get(self, path: str, **options) -> requests.Response:
         """GET a page, following no redirect."""
-        return self.keep(self.http.get(self.base + path, allow_redirects=False, timeout=TIMEOUT,
-                                       cookies=self.cookies, **options))
+        return self.keep(
+            self.http.get(self.base + path, allow_redirects=False, timeout=TIMEOUT, cookies=self.cookies, **options)
+        )
 
     def post(self, path: str, data: dict, *, form_page: str | None = None, **options) -> requests.Response:
         """POST a form with the hidden fields (CSRF token...) of ``form_page`` (default: the same path)."""
         fields = hidden_fields(self.get(form_page or path).text) if form_page != "" else {}
-        return self.keep(self.http.post(self.base + path, data={**fields, **data}, allow_redirects=False,
-                                        timeout=TIMEOUT, cookies=self.cookies, **options))
+        return self.keep(
+            self.http.post(
+                self.base + path,
+                data={**fields, **data},
+                allow_redirects=False,
+                timeout=TIMEOUT,
+                cookies=self.cookies,
+                **options,
+            )
+        )
 
     def keep(self, response: requests.Response) -> requests.Response:
         """Take the cookies a response sets (and drop those it deletes)."""
@@ -84,8 +93,11 @@ def api_visit(base: str, *, email: str, password: str, source: str, destination:
     token = http.post(f"{base}/api/v1/auth/token", json={"email": email, "password": password}, timeout=TIMEOUT)
     assert token.status_code == 200, token.text
     http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-    sent = http.post(f"{base}/api/v1/transfers", timeout=TIMEOUT,
-                     json={"from_account": source, "to_account": destination, "amount": "1.00"})
+    sent = http.post(
+        f"{base}/api/v1/transfers",
+        timeout=TIMEOUT,
+        json={"from_account": source, "to_account": destination, "amount": "1.00"},
+    )
     assert sent.status_code == 201, sent.text
     assert http.post(f"{base}/api/v1/auth/revoke", timeout=TIMEOUT).status_code == 204
     assert http.get(f"{base}/api/v1/me", timeout=TIMEOUT).status_code == 401

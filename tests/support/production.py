@@ -12,10 +12,14 @@ from pathlib import Path
 from .servers import free_port
 from .waiting import wait_until
 
-SECRET = "opKKspyvd0UV87aJgAcu5ytgl9z9BUtBv9XC7hBgrwTZvIKyWM87HxoK3lG01Cov"  # fixed, and as random as production demands
+SECRET = (
+    "opKKspyvd0UV87aJgAcu5ytgl9z9BUtBv9XC7hBgrwTZvIKyWM87HxoK3lG01Cov"  # fixed, and as random as production demands
+)
 
 
-def production_env(database_url: str, tmp_path: Path, *, redis_url: str | None = None, **settings: str) -> dict[str, str]:
+def production_env(
+    database_url: str, tmp_path: Path, *, redis_url: str | None = None, **settings: str
+) -> dict[str, str]:
     """The environment of a production server on ``database_url`` (and Redis, in a namespace of its own);
     rate limits off unless ``settings`` say otherwise."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MINIBANK_", "PROMETHEUS_"))}
@@ -38,8 +42,15 @@ def production_env(database_url: str, tmp_path: Path, *, redis_url: str | None =
 class ProductionServer:
     """One `minibank serve` in production on a port of its own; it can be killed and started again there."""
 
-    def __init__(self, env: dict[str, str], log: Path, *, workers: int | None = 2, threads: int | None = 4,
-                 metrics_dir: bool = True):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        *,
+        workers: int | None = 2,
+        threads: int | None = 4,
+        metrics_dir: bool = True,
+    ):
         """``workers`` or ``threads`` None: the bank's own defaults, as a newcomer gets them."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -60,11 +71,13 @@ class ProductionServer:
     def start(self) -> None:
         """Start the master (which forks the workers) in a new session, so that one signal reaches all."""
         with open(self.log, "ab") as output:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=output, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def wait_ready(self) -> None:
         """Wait until /readyz answers 200; fail with the log's tail if the server died."""
+
         def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited {self.process.returncode}: {self.tail()}")

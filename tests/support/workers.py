@@ -18,7 +18,9 @@ def send_once(db: Database, actor_id: int, source: str, destination: str, amount
         return refusal.code
 
 
-def drain_in_process(url: str, barrier, actor_id: int, source: str, destination: str, amount: int, threads: int) -> Counter:
+def drain_in_process(
+    url: str, barrier, actor_id: int, source: str, destination: str, amount: int, threads: int
+) -> Counter:
     """In a fresh process: ``threads`` simultaneous transfers, released together by ``barrier``."""
     db = Database(url, pool_size=threads)
     outcomes: Counter = Counter()
@@ -39,7 +41,9 @@ def drain_in_process(url: str, barrier, actor_id: int, source: str, destination:
     return outcomes
 
 
-def random_transfers(db: Database, seed: int, actor_id: int, source: str, others: list[str], operations: int) -> Counter:
+def random_transfers(
+    db: Database, seed: int, actor_id: int, source: str, others: list[str], operations: int
+) -> Counter:
     """``operations`` seeded random transfers out of ``source``; returns outcome counts."""
     rng = random.Random(seed)
     outcomes: Counter = Counter()
@@ -57,12 +61,16 @@ def in_fresh_process(work, url: str, *args):
         db.dispose()
 
 
-def random_transfers_in_process(url: str, seed: int, actor_id: int, source: str, others: list[str], operations: int) -> Counter:
+def random_transfers_in_process(
+    url: str, seed: int, actor_id: int, source: str, others: list[str], operations: int
+) -> Counter:
     """The same, in a fresh process with its own engine."""
     return in_fresh_process(random_transfers, url, seed, actor_id, source, others, operations)
 
 
-def audited_operations(db: Database, seed: int, owner_id: int, source: str, others: list[str], operations: int) -> Counter:
+def audited_operations(
+    db: Database, seed: int, owner_id: int, source: str, others: list[str], operations: int
+) -> Counter:
     """Seeded account opens and transfers; each writes exactly one audit event (done or refused)."""
     from minibank.services import accounts
 
@@ -75,4 +83,3 @@ def audited_operations(db: Database, seed: int, owner_id: int, source: str, othe
         else:
             outcomes[send_once(db, owner_id, source, rng.choice(others), rng.randint(1, 3_000))] += 1
     return outcomes
-

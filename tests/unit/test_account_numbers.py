@@ -48,7 +48,9 @@ def test_every_adjacent_swap_is_caught(body, position):
     assert not is_valid_number("".join(digits))
 
 
-@pytest.mark.parametrize("text", ["", "123", "12345678891", "123456788a", None, 1234567889, " 1234567889", "1234567898"])
+@pytest.mark.parametrize(
+    "text", ["", "123", "12345678891", "123456788a", None, 1234567889, " 1234567889", "1234567898"]
+)
 def test_malformed_numbers_are_invalid(text):
     assert not is_valid_number(text)
 

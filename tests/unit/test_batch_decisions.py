@@ -3,8 +3,15 @@ refused leaves the facts as they were for the units after it; keys replay or con
 
 from datetime import datetime, timezone
 
-from minibank.domain.batches import (ATOMIC, INDEPENDENT, BatchOrder, BatchRecord, NotApplied, OrderDecision,
-                                     decide_units)
+from minibank.domain.batches import (
+    ATOMIC,
+    INDEPENDENT,
+    BatchOrder,
+    BatchRecord,
+    NotApplied,
+    OrderDecision,
+    decide_units,
+)
 from minibank.domain.errors import IdempotencyKeyReused, InsufficientFunds
 from minibank.domain.moves import TRANSFER, Accepted, Facts, Move, Refused
 from minibank.domain.transfers import AccountState
@@ -15,8 +22,12 @@ A, B, C = "1000000015", "1000000023", "1000000031"
 
 def _facts(**balances) -> Facts:
     owners = {"A": ALICE, "B": ALICE, "C": BOB}
-    return Facts(accounts={number: AccountState(i, owners[name], "USD", "open", "customer", balances[name])
-                           for i, (name, number) in enumerate((("A", A), ("B", B), ("C", C)), start=1)})
+    return Facts(
+        accounts={
+            number: AccountState(i, owners[name], "USD", "open", "customer", balances[name])
+            for i, (name, number) in enumerate((("A", A), ("B", B), ("C", C)), start=1)
+        }
+    )
 
 
 def _move(source, destination, amount, actor=ALICE) -> Move:

@@ -35,10 +35,14 @@ def clone(tmp_path):
     return root
 
 
-@pytest.mark.parametrize(("args", "status", "says"), [
-    (["--help"], 0, "--postgres-url"), (["--smoke", "-h"], 0, "MINIBANK_BENCH_POSTGRES_URL"),
-    (["--no-such-option"], 2, "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    ("args", "status", "says"),
+    [
+        (["--help"], 0, "--postgres-url"),
+        (["--smoke", "-h"], 0, "MINIBANK_BENCH_POSTGRES_URL"),
+        (["--no-such-option"], 2, "unrecognized arguments"),
+    ],
+)
 def test_help_and_bad_options_install_nothing(clone, tmp_path, args, status, says):
     env = {**os.environ, "PATH": f"{tmp_path / 'stubs'}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run([str(clone / "bin" / "bench"), *args], env=env, capture_output=True, text=True, timeout=60)

@@ -59,13 +59,29 @@ def test_development_keeps_taking_any_secret(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_urlsafe(24), lambda: secrets.token_hex(32),
-             lambda: secrets.token_hex(16)],
+    "make",
+    [
+        lambda: secrets.token_urlsafe(48),
+        lambda: secrets.token_urlsafe(24),
+        lambda: secrets.token_hex(32),
+        lambda: secrets.token_hex(16),
+    ],
     ids=["token_urlsafe(48)", "token_urlsafe(24)", "token_hex(32)", "token_hex(16)"],
 )
 def test_production_takes_random_secrets(tmp_path, make):
     for _ in range(200):
         secret, key, token = make(), make(), make()
-        settings = config.load({**BASE, "MINIBANK_SECRET_KEY": secret, "MINIBANK_JWT_KEYS": f"k1:{key},k2:{OTHER}",
-                                "MINIBANK_METRICS_TOKEN": token}, str(tmp_path))
-        assert (settings["SECRET_KEY"], settings["JWT_KEYS"][0], settings["METRICS_TOKEN"]) == (secret, ("k1", key), token)
+        settings = config.load(
+            {
+                **BASE,
+                "MINIBANK_SECRET_KEY": secret,
+                "MINIBANK_JWT_KEYS": f"k1:{key},k2:{OTHER}",
+                "MINIBANK_METRICS_TOKEN": token,
+            },
+            str(tmp_path),
+        )
+        assert (settings["SECRET_KEY"], settings["JWT_KEYS"][0], settings["METRICS_TOKEN"]) == (
+            secret,
+            ("k1", key),
+            token,
+        )

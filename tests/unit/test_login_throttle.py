@@ -60,7 +60,9 @@ def test_a_fresh_address_is_never_held_back_by_other_addresses_failures():
 
 def test_a_success_forgets_the_pair_only():
     clock = Clock(MIDNIGHT)
-    throttle = LoginThrottle(MemoryStorage(), "2 per hour", address_tiers="3 per hour", email_tiers="2 per hour", clock=clock)
+    throttle = LoginThrottle(
+        MemoryStorage(), "2 per hour", address_tiers="3 per hour", email_tiers="2 per hour", clock=clock
+    )
     guess(throttle, "10.0.0.1")
     guess(throttle, "10.0.0.1")
     assert throttle.retry_after("victim@example.com", "10.0.0.1") is not None

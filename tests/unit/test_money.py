@@ -10,8 +10,15 @@ from minibank.domain.money import MAX_MINOR, format_amount, format_money, parse_
 
 @pytest.mark.parametrize(
     ("text", "minor"),
-    [("12", 1200), ("12.3", 1230), ("12.34", 1234), ("0.01", 1), ("0.1", 10), ("007.50", 750),
-     ("92233720368547758.07", MAX_MINOR)],
+    [
+        ("12", 1200),
+        ("12.3", 1230),
+        ("12.34", 1234),
+        ("0.01", 1),
+        ("0.1", 10),
+        ("007.50", 750),
+        ("92233720368547758.07", MAX_MINOR),
+    ],
 )
 def test_parses_decimal_text_to_minor_units(text, minor):
     assert parse_amount(text) == minor
@@ -19,9 +26,38 @@ def test_parses_decimal_text_to_minor_units(text, minor):
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "-1", "+1", "1e3", "1E3", "1.234", "1.", ".5", " 1", "1 ", "1,00", "1_000", "NaN", "nan",
-     "Infinity", "inf", "-Infinity", "0", "0.00", "0.0", "١٢", "１２", "92233720368547758.08",
-     "9" * 19, "9" * 400, "0x10", "1.2.3", "\n1", "1\n"],
+    [
+        "",
+        " ",
+        "-1",
+        "+1",
+        "1e3",
+        "1E3",
+        "1.234",
+        "1.",
+        ".5",
+        " 1",
+        "1 ",
+        "1,00",
+        "1_000",
+        "NaN",
+        "nan",
+        "Infinity",
+        "inf",
+        "-Infinity",
+        "0",
+        "0.00",
+        "0.0",
+        "١٢",
+        "１２",
+        "92233720368547758.08",
+        "9" * 19,
+        "9" * 400,
+        "0x10",
+        "1.2.3",
+        "\n1",
+        "1\n",
+    ],
 )
 def test_refuses_everything_else(text):
     with pytest.raises(InvalidAmount):

@@ -8,8 +8,20 @@ from minibank.ops.redaction import REDACTED, redact
 
 @pytest.mark.parametrize(
     "key",
-    ["password", "Password", "new_password", "token", "access_token", "Authorization", "cookie", "Set-Cookie",
-     "secret", "SECRET_KEY", "csrf_token", "X-CSRF-Token"],
+    [
+        "password",
+        "Password",
+        "new_password",
+        "token",
+        "access_token",
+        "Authorization",
+        "cookie",
+        "Set-Cookie",
+        "secret",
+        "SECRET_KEY",
+        "csrf_token",
+        "X-CSRF-Token",
+    ],
 )
 def test_secret_named_keys_are_redacted_at_any_depth(key):
     event = {"event": "x", key: "s3cr3t", "nested": {key: "s3cr3t", "list": [{key: "s3cr3t"}]}}
@@ -17,7 +29,9 @@ def test_secret_named_keys_are_redacted_at_any_depth(key):
     assert redact(None, "info", {key: {"deep": 1}})[key] == REDACTED
 
 
-@pytest.mark.parametrize("key", ["account", "source", "destination", "number", "from", "to", "to_account", "account_number"])
+@pytest.mark.parametrize(
+    "key", ["account", "source", "destination", "number", "from", "to", "to_account", "account_number"]
+)
 def test_account_numbers_keep_their_last_four_digits(key):
     assert redact(None, "info", {key: "4821093377"}) == {key: "******3377"}
 
@@ -27,7 +41,9 @@ def test_other_values_pass_through():
     assert redact(None, "info", dict(event)) == event
 
 
-@pytest.mark.parametrize("value, masked", [("4821093377", "******3377"), ("1234", "1234"), ("12ab567890", "12ab567890"), (None, None)])
+@pytest.mark.parametrize(
+    "value, masked", [("4821093377", "******3377"), ("1234", "1234"), ("12ab567890", "12ab567890"), (None, None)]
+)
 def test_mask_number(value, masked):
     assert mask_number(value) == masked
 

@@ -18,10 +18,27 @@ MEMO_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r;,\" 'ab1")) | st.cha
 
 
 def render(memo: str) -> str:
-    account = Account(id=1, number="1234567890", name="Checking", currency="USD", balance=100, status="open",
-                      owner_id=1, kind="customer", opened_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
-    item = HistoryItem(id=1, transfer_id=1, amount=-100, balance_after=0, counterparty="9876543210", memo=memo,
-                       kind="transfer", created_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    account = Account(
+        id=1,
+        number="1234567890",
+        name="Checking",
+        currency="USD",
+        balance=100,
+        status="open",
+        owner_id=1,
+        kind="customer",
+        opened_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    )
+    item = HistoryItem(
+        id=1,
+        transfer_id=1,
+        amount=-100,
+        balance_after=0,
+        counterparty="9876543210",
+        memo=memo,
+        kind="transfer",
+        created_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+    )
     return "".join(statement_csv(account, [item], timezone.utc))
 
 

@@ -24,8 +24,17 @@ def verify(token, keys=KEYS, audience=tokens.AUDIENCE_API):
 
 def forge(payload_changes=None, header_changes=None, key=KEYS[0][1], algorithm="HS256"):
     now = int(time.time())
-    payload = {"sub": "7", "iat": now, "nbf": now, "exp": now + 900, "iss": tokens.ISSUER,
-               "aud": tokens.AUDIENCE_API, "jti": "j", "ver": 3, "auth_time": now}
+    payload = {
+        "sub": "7",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 900,
+        "iss": tokens.ISSUER,
+        "aud": tokens.AUDIENCE_API,
+        "jti": "j",
+        "ver": 3,
+        "auth_time": now,
+    }
     payload.update(payload_changes or {})
     headers = {"kid": "k2", "typ": tokens.TOKEN_TYPE}
     headers.update(header_changes or {})
@@ -57,9 +66,24 @@ def _b64(data: dict) -> str:
 
 def test_alg_none_is_refused():
     now = int(time.time())
-    unsigned = _b64({"alg": "none", "typ": "at+jwt", "kid": "k2"}) + "." + _b64(
-        {"sub": "7", "iat": now, "nbf": now, "exp": now + 900, "iss": "minibank", "aud": tokens.AUDIENCE_API,
-         "jti": "j", "ver": 3, "auth_time": now}) + "."
+    unsigned = (
+        _b64({"alg": "none", "typ": "at+jwt", "kid": "k2"})
+        + "."
+        + _b64(
+            {
+                "sub": "7",
+                "iat": now,
+                "nbf": now,
+                "exp": now + 900,
+                "iss": "minibank",
+                "aud": tokens.AUDIENCE_API,
+                "jti": "j",
+                "ver": 3,
+                "auth_time": now,
+            }
+        )
+        + "."
+    )
     with pytest.raises(tokens.InvalidToken):
         verify(unsigned)
 
@@ -70,7 +94,9 @@ def test_alg_none_is_refused():
         forge(key="wrong-key-" + "z" * 64),
         forge(algorithm="HS512"),
         forge(payload_changes={"exp": int(time.time()) - 60}),
-        forge(payload_changes={"nbf": int(time.time()) + 30 * 86400}),  # made at collection: far enough ahead for any suite
+        forge(
+            payload_changes={"nbf": int(time.time()) + 30 * 86400}
+        ),  # made at collection: far enough ahead for any suite
         forge(payload_changes={"aud": tokens.AUDIENCE_WEB}),
         forge(payload_changes={"aud": ["minibank:api", "other"]}),
         forge(payload_changes={"iss": "evil"}),
@@ -84,9 +110,24 @@ def test_alg_none_is_refused():
         "",
         "a" * 5000,
     ],
-    ids=["wrong-signature", "other-alg", "expired", "not-yet-valid", "web-audience", "extra-audience",
-         "wrong-issuer", "zero-subject", "email-subject", "bool-subject", "unknown-kid", "untyped",
-         "null-jti", "garbage", "empty", "huge"],
+    ids=[
+        "wrong-signature",
+        "other-alg",
+        "expired",
+        "not-yet-valid",
+        "web-audience",
+        "extra-audience",
+        "wrong-issuer",
+        "zero-subject",
+        "email-subject",
+        "bool-subject",
+        "unknown-kid",
+        "untyped",
+        "null-jti",
+        "garbage",
+        "empty",
+        "huge",
+    ],
 )
 def test_bad_tokens_are_refused(token):
     with pytest.raises(tokens.InvalidToken):

@@ -24,7 +24,9 @@ def _in_another_thread(queue: WriterQueue, got):
     return threading.Thread(target=_take_turn, args=(queue, got))
 
 
-@pytest.mark.parametrize(("other", "event"), [(_in_a_child_process, _fork.Event), (_in_another_thread, threading.Event)])
+@pytest.mark.parametrize(
+    ("other", "event"), [(_in_a_child_process, _fork.Event), (_in_another_thread, threading.Event)]
+)
 def test_another_writer_waits_for_the_turn_until_it_is_released(tmp_path, other, event):
     queue = WriterQueue(str(tmp_path / "bank.db-writers"))
     got = event()

@@ -23,28 +23,59 @@ def _cash(move):
     data = parse_json(CashIn)
     key = idempotency_key()
     result = move(
-        db, account=normalize_number(data.account), amount=parse_amount(data.amount), memo=data.memo,
-        actor_id=current_user().id, idempotency_key=key, client_ip=request.remote_addr,
+        db,
+        account=normalize_number(data.account),
+        amount=parse_amount(data.amount),
+        memo=data.memo,
+        actor_id=current_user().id,
+        idempotency_key=key,
+        client_ip=request.remote_addr,
     )
     return created(transfer_out(result.transfer), replayed=result.replayed)
 
 
-@operation(bp, "POST", "/admin/deposits", summary="Pay cash into an account", tag="admin", admin=True,
-           body=CashIn, idempotent=True, responses=_CASH)
+@operation(
+    bp,
+    "POST",
+    "/admin/deposits",
+    summary="Pay cash into an account",
+    tag="admin",
+    admin=True,
+    body=CashIn,
+    idempotent=True,
+    responses=_CASH,
+)
 def deposit():
     """Cash in: money moves from the bank's cash account into a customer account."""
     return _cash(transfers.deposit)
 
 
-@operation(bp, "POST", "/admin/withdrawals", summary="Pay cash out of an account", tag="admin", admin=True,
-           body=CashIn, idempotent=True, responses=_CASH)
+@operation(
+    bp,
+    "POST",
+    "/admin/withdrawals",
+    summary="Pay cash out of an account",
+    tag="admin",
+    admin=True,
+    body=CashIn,
+    idempotent=True,
+    responses=_CASH,
+)
 def withdraw():
     """Cash out: money moves from a customer account to the bank's cash account."""
     return _cash(transfers.withdraw)
 
 
-@operation(bp, "GET", "/admin/audit", summary="Read the audit trail", tag="admin", admin=True, query=PageQuery,
-           responses={200: AuditPageOut})
+@operation(
+    bp,
+    "GET",
+    "/admin/audit",
+    summary="Read the audit trail",
+    tag="admin",
+    admin=True,
+    query=PageQuery,
+    responses={200: AuditPageOut},
+)
 def list_audit():
     """Audit events, newest first, in keyset pages."""
     query = parse_query(PageQuery)
@@ -58,15 +89,31 @@ def _set_status(user_id: int, status: str):
     return admin_user_out(users.get(db, user_id=user_id)), 200
 
 
-@operation(bp, "POST", "/admin/users/{user_id}/disable", summary="Disable a user", tag="admin", admin=True,
-           path_params=_USER_ID, responses={200: AdminUserOut, 409: PROBLEM})
+@operation(
+    bp,
+    "POST",
+    "/admin/users/{user_id}/disable",
+    summary="Disable a user",
+    tag="admin",
+    admin=True,
+    path_params=_USER_ID,
+    responses={200: AdminUserOut, 409: PROBLEM},
+)
 def disable_user(user_id: int):
     """Stop a user from logging in; every token they hold stops working at once. Not one's own account (409)."""
     return _set_status(user_id, "disabled")
 
 
-@operation(bp, "POST", "/admin/users/{user_id}/enable", summary="Re-enable a user", tag="admin", admin=True,
-           path_params=_USER_ID, responses={200: AdminUserOut})
+@operation(
+    bp,
+    "POST",
+    "/admin/users/{user_id}/enable",
+    summary="Re-enable a user",
+    tag="admin",
+    admin=True,
+    path_params=_USER_ID,
+    responses={200: AdminUserOut},
+)
 def enable_user(user_id: int):
     """Let a disabled user log in again."""
     return _set_status(user_id, "active")

@@ -19,33 +19,62 @@ def user_out(user) -> dict:
     ).model_dump(mode="json")
 
 
-@operation(bp, "POST", "/auth/register", summary="Register a customer", body=RegisterIn, auth=False, tag="auth",
-           responses={201: UserOut, 400: PROBLEM, 409: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM})
+@operation(
+    bp,
+    "POST",
+    "/auth/register",
+    summary="Register a customer",
+    body=RegisterIn,
+    auth=False,
+    tag="auth",
+    responses={201: UserOut, 400: PROBLEM, 409: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+)
 @login_limits("register")
 def register():
     """Create a customer login; the e-mail must be new."""
     data = parse_json(RegisterIn)
-    user = users.create_user(db, email=data.email, name=data.name, password=data.password, client_ip=request.remote_addr)
+    user = users.create_user(
+        db, email=data.email, name=data.name, password=data.password, client_ip=request.remote_addr
+    )
     return user_out(user), 201
 
 
-@operation(bp, "POST", "/auth/token", summary="Get an access token", body=TokenIn, auth=False, tag="auth",
-           responses={200: TokenOut, 400: PROBLEM, 401: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM})
+@operation(
+    bp,
+    "POST",
+    "/auth/token",
+    summary="Get an access token",
+    body=TokenIn,
+    auth=False,
+    tag="auth",
+    responses={200: TokenOut, 400: PROBLEM, 401: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+)
 @login_limits("login")
 def token():
     """Exchange e-mail and password for a short-lived Bearer token."""
     data = parse_json(TokenIn)
-    user = auth.authenticate(db, login_throttle(), email=data.email, password=data.password, client_ip=request.remote_addr)
+    user = auth.authenticate(
+        db, login_throttle(), email=data.email, password=data.password, client_ip=request.remote_addr
+    )
     ttl = current_app.config["TOKEN_TTL"]
     access_token, _ = tokens.issue(
-        user_id=user.id, token_version=user.token_version, keys=current_app.config["JWT_KEYS"],
-        ttl=ttl, audience=tokens.AUDIENCE_API,
+        user_id=user.id,
+        token_version=user.token_version,
+        keys=current_app.config["JWT_KEYS"],
+        ttl=ttl,
+        audience=tokens.AUDIENCE_API,
     )
     return TokenOut(access_token=access_token, expires_in=ttl).model_dump(mode="json"), 200
 
 
-@operation(bp, "POST", "/auth/revoke", summary="Revoke the token of this request", tag="auth",
-           responses={204: None, 401: PROBLEM, 429: PROBLEM})
+@operation(
+    bp,
+    "POST",
+    "/auth/revoke",
+    summary="Revoke the token of this request",
+    tag="auth",
+    responses={204: None, 401: PROBLEM, 429: PROBLEM},
+)
 def revoke():
     """Log out: the token stops working at once, on every worker and host."""
     require_user()
@@ -53,7 +82,9 @@ def revoke():
     return "", 204
 
 
-@operation(bp, "GET", "/me", summary="The authenticated user", tag="auth", responses={200: UserOut, 401: PROBLEM, 429: PROBLEM})
+@operation(
+    bp, "GET", "/me", summary="The authenticated user", tag="auth", responses={200: UserOut, 401: PROBLEM, 429: PROBLEM}
+)
 def me():
     """Who the token speaks for."""
     require_user()

@@ -18,9 +18,18 @@ from .schemas import TransferBatchIn, TransferBatchOut
 from .shapes import api_time, transfer_out
 
 
-@operation(bp, "POST", "/transfer-batches", summary="Send a batch of transfers", tag="transfers",
-           body=TransferBatchIn, idempotent=True, idempotency_required=True, session_checked_by_service=True,
-           responses={201: TransferBatchOut, 409: PROBLEM})
+@operation(
+    bp,
+    "POST",
+    "/transfer-batches",
+    summary="Send a batch of transfers",
+    tag="transfers",
+    body=TransferBatchIn,
+    idempotent=True,
+    idempotency_required=True,
+    session_checked_by_service=True,
+    responses={201: TransferBatchOut, 409: PROBLEM},
+)
 @limit_per_user(batch_rate)
 def create_batch():
     """Up to 1,000 transfers from the caller's accounts, each judged like a single transfer.
@@ -40,17 +49,34 @@ def create_batch():
     items = [_item(transfer) for transfer in data.transfers]
     try:
         record, replayed = batches.submit(
-            db, actor_id=session.user_id, session=session, mode=data.mode, items=items, idempotency_key=key,
-            limits=transfer_limits(), client_ip=request.remote_addr,
+            db,
+            actor_id=session.user_id,
+            session=session,
+            mode=data.mode,
+            items=items,
+            idempotency_key=key,
+            limits=transfer_limits(),
+            client_ip=request.remote_addr,
         )
     except BatchRefused as refused:
-        return error_response(422, code=refused.code, detail=refused.detail,
-                              extra={"items": [_item_out(index, item) for index, item in enumerate(refused.items)]})
+        return error_response(
+            422,
+            code=refused.code,
+            detail=refused.detail,
+            extra={"items": [_item_out(index, item) for index, item in enumerate(refused.items)]},
+        )
     return created(batch_out(record), replayed=replayed)
 
 
-@operation(bp, "GET", "/transfer-batches/{batch_id}", summary="Read a batch of transfers", tag="transfers",
-           path_params={"batch_id": {"type": "integer"}}, responses={200: TransferBatchOut})
+@operation(
+    bp,
+    "GET",
+    "/transfer-batches/{batch_id}",
+    summary="Read a batch of transfers",
+    tag="transfers",
+    path_params={"batch_id": {"type": "integer"}},
+    responses={200: TransferBatchOut},
+)
 def get_batch(batch_id: int):
     """A batch the caller sent, with every item's result; anyone else's is 404, like a missing one."""
     return batch_out(batches.get_for_owner(db, batch_id=batch_id, owner_id=current_user().id)), 200
@@ -69,8 +95,15 @@ def batch_out(record) -> dict:
     """A batch as the API shows it."""
     items = [_item_out(index, item) for index, item in enumerate(record.items)]
     moved = record.accepted
-    return {"id": record.id, "mode": record.mode, "status": record.status, "moved": moved,
-            "refused": len(items) - moved, "created_at": api_time(record.created_at), "items": items}
+    return {
+        "id": record.id,
+        "mode": record.mode,
+        "status": record.status,
+        "moved": moved,
+        "refused": len(items) - moved,
+        "created_at": api_time(record.created_at),
+        "items": items,
+    }
 
 
 def _item_out(index: int, item) -> dict:

@@ -74,7 +74,11 @@ def parse_json(model: type[BaseModel]):
 def validation_errors(invalid: ValidationError) -> list[dict]:
     """pydantic's findings as the bank's ``errors`` list: field, code, message."""
     return [
-        {"field": ".".join(str(part) for part in error["loc"]) or "body", "code": error["type"], "message": error["msg"]}
+        {
+            "field": ".".join(str(part) for part in error["loc"]) or "body",
+            "code": error["type"],
+            "message": error["msg"],
+        }
         for error in invalid.errors(include_url=False, include_input=False)
     ]
 

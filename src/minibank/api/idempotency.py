@@ -20,9 +20,7 @@ def idempotency_key() -> str | None:
     if not values:
         return None
     if len(values) > 1 or not _KEY.fullmatch(values[0]):
-        raise InvalidInput(
-            "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once.", field=KEY_HEADER
-        )
+        raise InvalidInput("Idempotency-Key must be 1 to 255 printable ASCII characters, sent once.", field=KEY_HEADER)
     return values[0]
 
 

@@ -12,10 +12,19 @@ from .schemas import Problem
 REF = "#/components/schemas/{model}"
 PROBLEM_JSON = "application/problem+json"
 _STATUS_TEXT = {
-    200: "OK", 201: "Created", 204: "No content", 400: "Malformed JSON", 401: "No valid access token",
-    403: "Your role does not allow this", 404: "Not found, or not yours", 409: "Conflict",
-    413: "Request body too large", 415: "Send application/json", 422: "Invalid input or refused by a business rule",
-    429: "Too many requests", 503: "Busy; try again",
+    200: "OK",
+    201: "Created",
+    204: "No content",
+    400: "Malformed JSON",
+    401: "No valid access token",
+    403: "Your role does not allow this",
+    404: "Not found, or not yours",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Send application/json",
+    422: "Invalid input or refused by a business rule",
+    429: "Too many requests",
+    503: "Busy; try again",
 }
 
 
@@ -32,7 +41,7 @@ def document() -> dict:
         "info": {
             "title": "miniBank API",
             "version": "1.0.0",
-            "description": "Amounts are decimal strings (\"12.34\"). Errors are application/problem+json "
+            "description": 'Amounts are decimal strings ("12.34"). Errors are application/problem+json '
             "(RFC 9457) with a stable `code`. Authenticate with `Authorization: Bearer <token>` from "
             "POST /api/v1/auth/token.",
         },
@@ -67,12 +76,17 @@ def _operation(op: Operation, refs: dict) -> dict:
         "responses": {str(status): _response(op, status, answer, refs) for status, answer in op.statuses.items()},
     }
     if op.body is not None:
-        spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": refs[(op.body, "validation")]}}}
+        spec["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
     return spec
 
 
 def _parameters(op: Operation) -> list[dict]:
-    params = [{"name": name, "in": "path", "required": True, "schema": schema} for name, schema in op.path_params.items()]
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": schema} for name, schema in op.path_params.items()
+    ]
     if op.query is not None:
         schema = op.query.model_json_schema(mode="validation")
         required = set(schema.get("required", []))
@@ -85,11 +99,16 @@ def _parameters(op: Operation) -> list[dict]:
                 param["description"] = description
             params.append(param)
     if op.idempotent:
-        params.append({
-            "name": KEY_HEADER, "in": "header", "required": op.idempotency_required, "schema": KEY_SCHEMA,
-            "description": "Retry safely: the same key with the same body answers with the first result; "
-            "with a different body, 409. Keys are per user and kept for good (never reused).",
-        })
+        params.append(
+            {
+                "name": KEY_HEADER,
+                "in": "header",
+                "required": op.idempotency_required,
+                "schema": KEY_SCHEMA,
+                "description": "Retry safely: the same key with the same body answers with the first result; "
+                "with a different body, 409. Keys are per user and kept for good (never reused).",
+            }
+        )
     return params
 
 
@@ -114,7 +133,11 @@ def _response(op: Operation, status: int, answer, refs: dict) -> dict:
             "schema": {"type": "string", "enum": ["true"]},
         }
     if status in (429, 503):
-        headers["Retry-After"] = {"description": "Seconds to wait", "required": True, "schema": {"type": "integer", "minimum": 0}}
+        headers["Retry-After"] = {
+            "description": "Seconds to wait",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
     if headers:
         response["headers"] = headers
     return response

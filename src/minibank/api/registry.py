@@ -103,8 +103,21 @@ def operation(
 
         bp.add_url_rule(_flask_path(path, params), view.__name__, guarded, methods=[method])
         OPERATIONS.append(
-            Operation(method, (bp.url_prefix or "") + path, summary, view, body, responses, auth or admin, tag,
-                      admin, query, params, idempotent, idempotency_required)
+            Operation(
+                method,
+                (bp.url_prefix or "") + path,
+                summary,
+                view,
+                body,
+                responses,
+                auth or admin,
+                tag,
+                admin,
+                query,
+                params,
+                idempotent,
+                idempotency_required,
+            )
         )
         return guarded
 

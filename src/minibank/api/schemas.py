@@ -28,13 +28,23 @@ class Out(BaseModel):
 
 # Amounts are validated by the bank's money parser (422 invalid_amount); the pattern documents it.
 AmountText = Annotated[
-    str, Field(max_length=21, json_schema_extra={"pattern": AMOUNT_PATTERN}, examples=["12.34"], description="Decimal text, never a JSON number")
+    str,
+    Field(
+        max_length=21,
+        json_schema_extra={"pattern": AMOUNT_PATTERN},
+        examples=["12.34"],
+        description="Decimal text, never a JSON number",
+    ),
 ]
 SignedAmountText = Annotated[str, Field(examples=["-12.34"], json_schema_extra={"pattern": r"^-?[0-9]+\.[0-9]{2}$"})]
 AccountNumber = Annotated[
     str,
-    Field(max_length=32, examples=["4821093377"], json_schema_extra={"pattern": "^[0-9 -]+$"},
-          description="Ten digits, the last two a MOD 97-10 check; spaces and dashes are ignored"),
+    Field(
+        max_length=32,
+        examples=["4821093377"],
+        json_schema_extra={"pattern": "^[0-9 -]+$"},
+        description="Ten digits, the last two a MOD 97-10 check; spaces and dashes are ignored",
+    ),
 ]
 # The services' own checks, documented as JSON Schema patterns (ECMA-262 and Python read them alike).
 PRINTABLE = r"^[^\u0000-\u001f\u007f]*$"
@@ -43,7 +53,9 @@ NOT_BLANK = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u0
 _EMAIL_CHAR = r"[^@\s\u0000-\u001f\u007f-\u009f"
 EMAIL = rf"^{_EMAIL_CHAR}]{{1,64}}@{_EMAIL_CHAR}]+\.{_EMAIL_CHAR}.]+$"
 NO_NUL = r"^[^\u0000]*$"
-Memo = Annotated[str, Field(max_length=MEMO_MAX_LENGTH, json_schema_extra={"pattern": PRINTABLE}, description="Printable text")]
+Memo = Annotated[
+    str, Field(max_length=MEMO_MAX_LENGTH, json_schema_extra={"pattern": PRINTABLE}, description="Printable text")
+]
 
 
 def money(minor: int) -> str:
@@ -77,8 +89,11 @@ class RegisterIn(Strict):
 
     email: str = Field(max_length=254, json_schema_extra={"pattern": EMAIL})
     name: str = Field(max_length=100, json_schema_extra={"pattern": NOT_BLANK})
-    password: str = Field(max_length=256, json_schema_extra={"minLength": PASSWORD_MIN, "pattern": NO_NUL},
-                          description="At least 12 characters, and not a commonly used password")
+    password: str = Field(
+        max_length=256,
+        json_schema_extra={"minLength": PASSWORD_MIN, "pattern": NO_NUL},
+        description="At least 12 characters, and not a commonly used password",
+    )
 
 
 class TokenIn(Strict):
@@ -138,7 +153,9 @@ class HistoryItemOut(Out):
     kind: Literal["transfer", "deposit", "withdrawal"]
     amount: SignedAmountText
     balance_after: SignedAmountText
-    counterparty: str | None = Field(description="The other customer account; null for cash (kind deposit or withdrawal)")
+    counterparty: str | None = Field(
+        description="The other customer account; null for cash (kind deposit or withdrawal)"
+    )
     memo: str
     created_at: datetime
 
@@ -184,7 +201,8 @@ class TransferBatchIn(Strict):
     """Up to a thousand transfers from the caller's accounts, sent as one batch."""
 
     mode: Literal["atomic", "independent"] = Field(
-        description="atomic: all move or none does; independent: each moves or is refused on its own")
+        description="atomic: all move or none does; independent: each moves or is refused on its own"
+    )
     transfers: list[TransferIn] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
@@ -211,7 +229,9 @@ class TransferBatchOut(Out):
 
     id: int
     mode: Literal["atomic", "independent"]
-    status: Literal["applied", "partial"] = Field(description="applied: every transfer moved; partial: some were refused")
+    status: Literal["applied", "partial"] = Field(
+        description="applied: every transfer moved; partial: some were refused"
+    )
     moved: int
     refused: int
     created_at: datetime

@@ -7,7 +7,9 @@ from pydantic import BaseModel
 from .schemas import AccountOut, AdminUserOut, AuditEventOut, HistoryItemOut, money
 
 
-def _shape(model: type[BaseModel], source, *, amounts: tuple[str, ...] = (), renamed: dict[str, str] | None = None) -> dict:
+def _shape(
+    model: type[BaseModel], source, *, amounts: tuple[str, ...] = (), renamed: dict[str, str] | None = None
+) -> dict:
     """The ``model`` fields read from ``source``'s attributes, minor units in ``amounts`` as decimal text."""
     renamed = renamed or {}
     values = {name: getattr(source, renamed.get(name, name)) for name in model.model_fields}

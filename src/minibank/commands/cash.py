@@ -35,8 +35,14 @@ def _teller_command(name, service, verb, help_text):
 
 
 deposit_command = _teller_command(
-    "deposit", transfers.deposit, "deposited", "Pay cash into ACCOUNT: AMOUNT such as 12.34 from the bank's cash account."
+    "deposit",
+    transfers.deposit,
+    "deposited",
+    "Pay cash into ACCOUNT: AMOUNT such as 12.34 from the bank's cash account.",
 )
 withdraw_command = _teller_command(
-    "withdraw", transfers.withdraw, "withdrew", "Pay cash out of ACCOUNT: AMOUNT such as 12.34 to the bank's cash account."
+    "withdraw",
+    transfers.withdraw,
+    "withdrew",
+    "Pay cash out of ACCOUNT: AMOUNT such as 12.34 to the bank's cash account.",
 )

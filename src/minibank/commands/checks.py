@@ -31,8 +31,14 @@ def _anchor(text: str) -> tuple[int, str]:
 
 @click.command("verify-audit")
 @click.option("--no-seal", is_flag=True, help="Only check; do not chain new events first.")
-@click.option("--anchor", "anchors", multiple=True, type=_anchor, metavar="SEQ:HASH",
-              help="A head printed earlier and kept outside the database; catches a cut or rewritten chain.")
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    type=_anchor,
+    metavar="SEQ:HASH",
+    help="A head printed earlier and kept outside the database; catches a cut or rewritten chain.",
+)
 @operator_command()
 def verify_audit_command(no_seal, anchors):
     """Seal new audit events, then check the whole hash chain; exit 1 naming the first bad event."""

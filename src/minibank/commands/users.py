@@ -13,8 +13,13 @@ from .running import operator_command
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True, help="The user's display name.")
-@click.option("--teller", "--admin", "teller", is_flag=True,
-              help="Make the user a teller (role admin): pays cash in and out, reads the audit trail.")
+@click.option(
+    "--teller",
+    "--admin",
+    "teller",
+    is_flag=True,
+    help="Make the user a teller (role admin): pays cash in and out, reads the audit trail.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @operator_command()
 def create_user_command(email, name, teller, password_stdin):

@@ -110,8 +110,10 @@ def decide_units(units: list[Unit], facts: Facts) -> list[Decision | OrderDecisi
     """Single moves and customers' batches in order, each judged against the facts as those before it left them."""
     running = Running(facts)
     orders_in_batch: dict[tuple[int, str], BatchOrder] = {}
-    return [running.decide(unit) if isinstance(unit, Move) else _decide_order(unit, running, facts, orders_in_batch)
-            for unit in units]
+    return [
+        running.decide(unit) if isinstance(unit, Move) else _decide_order(unit, running, facts, orders_in_batch)
+        for unit in units
+    ]
 
 
 def _decide_order(order: BatchOrder, running: Running, facts: Facts, orders_in_batch: dict) -> OrderDecision:
@@ -124,8 +126,11 @@ def _decide_order(order: BatchOrder, running: Running, facts: Facts, orders_in_b
         return OrderDecision(order, replay=record)
     if key in orders_in_batch:
         twin = orders_in_batch[key]
-        return OrderDecision(order, twin=True) if twin.request_hash == order.request_hash else \
-            OrderDecision(order, error=IdempotencyKeyReused())
+        return (
+            OrderDecision(order, twin=True)
+            if twin.request_hash == order.request_hash
+            else OrderDecision(order, error=IdempotencyKeyReused())
+        )
     running.tentatively()
     decisions = [running.decide(move) for move in order.moves]
     if any(isinstance(decision, Refused) and isinstance(decision.error, Unauthenticated) for decision in decisions):
@@ -133,8 +138,10 @@ def _decide_order(order: BatchOrder, running: Running, facts: Facts, orders_in_b
         return OrderDecision(order, error=Unauthenticated())  # the request's session: nothing of it is written
     if order.atomic and any(isinstance(decision, Refused) for decision in decisions):
         running.undo()
-        decisions = [Refused(decision.move, NotApplied()) if isinstance(decision, Accepted) else decision
-                     for decision in decisions]
+        decisions = [
+            Refused(decision.move, NotApplied()) if isinstance(decision, Accepted) else decision
+            for decision in decisions
+        ]
     else:
         running.keep()
     decided = OrderDecision(order, tuple(decisions))
@@ -151,4 +158,3 @@ def status_of(items: list[ItemResult]) -> str:
 def unmade(decision: Decision) -> bool:
     """A refusal that only the batch's mode caused: it has no audit row of its own."""
     return isinstance(decision, Refused) and isinstance(decision.error, NotApplied)
-

@@ -204,8 +204,12 @@ def _decide_one(move: Move, facts: Facts, accounts, sent, keys_in_batch) -> Deci
     try:
         if move.session is not None:
             user = facts.users.get(move.actor_id)
-            if (user is None or user.status != "active" or user.token_version != move.session.version
-                    or move.session.jti in facts.revoked):
+            if (
+                user is None
+                or user.status != "active"
+                or user.token_version != move.session.version
+                or move.session.jti in facts.revoked
+            ):
                 raise Unauthenticated()
         if move.key is not None:
             stored = facts.stored.get((move.actor_id, move.key))

@@ -95,11 +95,7 @@ def check_transfer(
 
 def _check_limits(amount: int, limits: Limits, sent_last_24h: int, currency: str) -> None:
     if limits.per_transfer is not None and amount > limits.per_transfer:
-        raise LimitExceeded(
-            f"A single transfer may be at most {format_amount(limits.per_transfer)} {currency}."
-        )
+        raise LimitExceeded(f"A single transfer may be at most {format_amount(limits.per_transfer)} {currency}.")
     if limits.daily is not None and sent_last_24h + amount > limits.daily:
         left = max(limits.daily - sent_last_24h, 0)
-        raise LimitExceeded(
-            f"This exceeds your 24-hour limit; you can still send {format_amount(left)} {currency}."
-        )
+        raise LimitExceeded(f"This exceeds your 24-hour limit; you can still send {format_amount(left)} {currency}.")

@@ -118,4 +118,3 @@ def _headers_with_the_body() -> None:
             socket.sendall(b"".join(held.parts))
 
     wsgi.Response.write = with_headers
-

@@ -90,8 +90,11 @@ class LoginThrottle:
         mail = email.strip().lower()
         where = client_key(address)
         digest = lambda text: hashlib.sha256(text.encode()).hexdigest()  # noqa: E731
-        return {"pair": digest(f"pair\0{mail}\0{where}"), "address": digest(f"address\0{where}"),
-                "email": digest(f"email\0{mail}")}
+        return {
+            "pair": digest(f"pair\0{mail}\0{where}"),
+            "address": digest(f"address\0{where}"),
+            "email": digest(f"email\0{mail}"),
+        }
 
     def _bucket_key(self, scope: str, window: _Window, key: str, bucket: int) -> str:
         return f"{self._namespace}:{scope}:{window.name}:{key}:{bucket}"
@@ -147,8 +150,9 @@ class LoginThrottle:
             key = keys["pair" if scope == "taint" else scope]
             for window in windows:
                 # Kept for two windows (the current bucket and the next one that still weighs it).
-                self._storage.incr(self._bucket_key(scope, window, key, int(now // window.seconds)),
-                                   2 * window.seconds + 1)
+                self._storage.incr(
+                    self._bucket_key(scope, window, key, int(now // window.seconds)), 2 * window.seconds + 1
+                )
 
     def succeeded(self, email: str, address: str | None = None) -> None:
         """Forget this address's failures for this e-mail after the right password.

@@ -48,7 +48,9 @@ def check_name(name: object) -> str:
     if len(name) > ACCOUNT_NAME_MAX:
         raise InvalidInput(f"Account names are at most {ACCOUNT_NAME_MAX} characters.", field="name")
     if hidden := hidden_character(name):
-        raise InvisibleCharacters(f"Account names may not contain invisible or control characters ({hidden}).", field="name")
+        raise InvisibleCharacters(
+            f"Account names may not contain invisible or control characters ({hidden}).", field="name"
+        )
     return name
 
 
@@ -134,9 +136,7 @@ def close_account(db: Database, *, number: str, owner_id: int, client_ip: str | 
 
     def work(conn: Connection) -> Account:
         row = conn.execute(
-            select(*_COLUMNS)
-            .where(accounts.c.number == number, accounts.c.owner_id == owner_id)
-            .with_for_update()
+            select(*_COLUMNS).where(accounts.c.number == number, accounts.c.owner_id == owner_id).with_for_update()
         ).first()
         if row is None:
             raise NotFound("No such account.")

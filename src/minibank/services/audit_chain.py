@@ -94,7 +94,11 @@ def _check(row, report: AuditReport, anchors: dict[int, str]) -> ChainBreak | No
     if row.seq != expected:
         return ChainBreak(row.id, row.seq, f"expected seq {expected}: events before this one were removed")
     if row.prev_hash != report.head_hash:
-        return ChainBreak(row.id, row.seq, f"prev_hash is not the hash of seq {report.head_seq}: events were removed, inserted or reordered")
+        return ChainBreak(
+            row.id,
+            row.seq,
+            f"prev_hash is not the hash of seq {report.head_seq}: events were removed, inserted or reordered",
+        )
     if row.hash != chain_hash(row.prev_hash, row, row.seq):
         return ChainBreak(row.id, row.seq, "hash does not match the event: it was changed")
     anchored = anchors.get(row.seq)

@@ -84,8 +84,12 @@ def _set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
 def _record(db: Database, event: str, actor_id, client_ip, outcome: str = "success") -> None:
     db.write(
         lambda conn: audit.record(
-            conn, event=event, actor_id=actor_id, object=f"user:{actor_id}" if actor_id else None,
-            client_ip=client_ip, outcome=outcome,
+            conn,
+            event=event,
+            actor_id=actor_id,
+            object=f"user:{actor_id}" if actor_id else None,
+            client_ip=client_ip,
+            outcome=outcome,
         )
     )
 
@@ -114,7 +118,9 @@ def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> Non
                 expires_at=datetime.fromtimestamp(claims.expires_at, timezone.utc),
             )
         )
-        audit.record(conn, event="token.revoked", actor_id=claims.user_id, object=f"user:{claims.user_id}", client_ip=client_ip)
+        audit.record(
+            conn, event="token.revoked", actor_id=claims.user_id, object=f"user:{claims.user_id}", client_ip=client_ip
+        )
 
     try:
         db.write(work)
@@ -123,7 +129,12 @@ def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> Non
 
 
 def change_password(
-    db: Database, throttle: LoginThrottle, *, user_id: int, current_password: object, new_password: object,
+    db: Database,
+    throttle: LoginThrottle,
+    *,
+    user_id: int,
+    current_password: object,
+    new_password: object,
     client_ip: str | None = None,
 ) -> User:
     """Replace the password after checking the current one; every existing token stops working.
@@ -131,7 +142,9 @@ def change_password(
     A wrong current password counts as a failed login for the user's e-mail: a stolen session
     must not become a way to guess the password without the login's lockout.
     """
-    row = db.read(lambda conn: conn.execute(select(users.c.password_hash, users.c.email).where(users.c.id == user_id)).first())
+    row = db.read(
+        lambda conn: conn.execute(select(users.c.password_hash, users.c.email).where(users.c.id == user_id)).first()
+    )
     if row is None:
         raise NotFound("No such user.")
     wait = throttle.retry_after(row.email, client_ip)
@@ -173,6 +186,8 @@ def set_status(db: Database, *, user_id: int, status: str, actor_id: int | None,
         ).rowcount
         if not done:
             raise NotFound("No such user.")
-        audit.record(conn, event=f"admin.user_{status}", actor_id=actor_id, object=f"user:{user_id}", client_ip=client_ip)
+        audit.record(
+            conn, event=f"admin.user_{status}", actor_id=actor_id, object=f"user:{user_id}", client_ip=client_ip
+        )
 
     db.write(work)

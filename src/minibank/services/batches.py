@@ -57,13 +57,30 @@ def submit(
         raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
     token = Session(session.jti, session.version) if session else None
     moves = tuple(
-        checked(Move(kind=TRANSFER, actor_id=actor_id, source=item.source, destination=item.destination,
-                     amount=item.amount, memo=item.memo, client_ip=client_ip, limits=limits, session=token,
-                     refused=item.refused))
+        checked(
+            Move(
+                kind=TRANSFER,
+                actor_id=actor_id,
+                source=item.source,
+                destination=item.destination,
+                amount=item.amount,
+                memo=item.memo,
+                client_ip=client_ip,
+                limits=limits,
+                session=token,
+                refused=item.refused,
+            )
+        )
         for item in items
     )
-    order = BatchOrder(owner_id=actor_id, key=idempotency_key, request_hash=_request_hash(mode, moves), mode=mode,
-                       moves=moves, client_ip=client_ip)
+    order = BatchOrder(
+        owner_id=actor_id,
+        key=idempotency_key,
+        request_hash=_request_hash(mode, moves),
+        mode=mode,
+        moves=moves,
+        client_ip=client_ip,
+    )
     try:
         record, replayed = db.ledger.submit(order)
     except BankError as refusal:
@@ -79,8 +96,9 @@ def submit(
                 moved[item.currency] = moved.get(item.currency, 0) + item.amount
         for currency, amount in moved.items():
             TRANSFERRED.labels(currency).inc(amount)
-    log.info(f"batch.{outcome}", batch_id=record.id, actor_id=actor_id, mode=mode, items=len(items),
-             accepted=record.accepted)
+    log.info(
+        f"batch.{outcome}", batch_id=record.id, actor_id=actor_id, mode=mode, items=len(items), accepted=record.accepted
+    )
     return record, replayed
 
 
@@ -89,10 +107,13 @@ def get_for_owner(db: Database, *, batch_id: int, owner_id: int) -> BatchRecord:
     if not 0 < batch_id <= MAX_ID:
         raise NotFound("No such batch.")
     t = transfer_batches.c
-    row = db.read(lambda conn: conn.execute(
-        select(t.request_hash, t.id, t.mode, t.status, t.created_at, t.results)
-        .where(t.id == batch_id, t.owner_id == owner_id)
-    ).first())
+    row = db.read(
+        lambda conn: conn.execute(
+            select(t.request_hash, t.id, t.mode, t.status, t.created_at, t.results).where(
+                t.id == batch_id, t.owner_id == owner_id
+            )
+        ).first()
+    )
     if row is None:
         raise NotFound("No such batch.")
     return record_from(row, owner_id=owner_id)[1]

@@ -13,8 +13,12 @@ from .users import create_user, get_by_email
 # Printed at seeding and shown in the README; never loaded in production. The account
 # numbers are fixed (with valid check digits) so that the README's commands work as pasted.
 DEMO_USERS = {
-    "alice@example.com": ("Alice Example", "alice-demo-password", "customer",
-                          [("Checking", 750_000, "4821093322"), ("Savings", 20_000, "4821093419")]),
+    "alice@example.com": (
+        "Alice Example",
+        "alice-demo-password",
+        "customer",
+        [("Checking", 750_000, "4821093322"), ("Savings", 20_000, "4821093419")],
+    ),
     "bob@example.com": ("Bob Example", "bob-demo-password", "customer", [("Checking", 100_000, "5310720125")]),
     "teller@example.com": ("Terry Teller", "teller-demo-password", "admin", []),
 }

@@ -16,17 +16,20 @@ from .accounts import Account, get_by_number
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
+
 # Entries of one account commit in id order (each holds the account's lock), so
 # "id below (or above) the last one seen" never skips or repeats a row between pages.
 def _entries_query(where_and_order: str):
-    return text(
-        "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, "
-        "CASE WHEN c.kind = 'customer' THEN c.number END AS counterparty "
-        "FROM entries e JOIN transfers t ON t.id = e.transfer_id "
-        "JOIN accounts c ON c.id = CASE WHEN t.source_id = e.account_id THEN t.destination_id ELSE t.source_id END "
-        "WHERE e.account_id = :account AND e.created_at >= :since AND e.created_at < :until AND " + where_and_order
-    ).bindparams(bindparam("since", type_=UTCDateTime), bindparam("until", type_=UTCDateTime)).columns(
-        created_at=UTCDateTime
+    return (
+        text(
+            "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, "
+            "CASE WHEN c.kind = 'customer' THEN c.number END AS counterparty "
+            "FROM entries e JOIN transfers t ON t.id = e.transfer_id "
+            "JOIN accounts c ON c.id = CASE WHEN t.source_id = e.account_id THEN t.destination_id ELSE t.source_id END "
+            "WHERE e.account_id = :account AND e.created_at >= :since AND e.created_at < :until AND " + where_and_order
+        )
+        .bindparams(bindparam("since", type_=UTCDateTime), bindparam("until", type_=UTCDateTime))
+        .columns(created_at=UTCDateTime)
     )
 
 
@@ -121,8 +124,13 @@ def between(
     statement of any length streams in constant memory.
     """
     account = get_by_number(db, number=number, owner_id=owner_id)
-    params = {"account": account.id, "after": 0, "since": since or _EARLIEST, "until": until or _LATEST,
-              "limit": STATEMENT_BATCH}
+    params = {
+        "account": account.id,
+        "after": 0,
+        "since": since or _EARLIEST,
+        "until": until or _LATEST,
+        "limit": STATEMENT_BATCH,
+    }
 
     def movements() -> Iterator[HistoryItem]:
         while True:

@@ -108,8 +108,16 @@ def _teller_move(db, kind, account, amount, memo, actor_id, idempotency_key, cli
     cash = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else None
     source, destination = (cash or "", account) if kind == "deposit" else (account, cash or "")
     return _move(
-        db, kind=kind, actor_id=actor_id, source=source, destination=destination, amount=amount, memo=memo,
-        idempotency_key=idempotency_key, limits=Limits(), client_ip=client_ip,
+        db,
+        kind=kind,
+        actor_id=actor_id,
+        source=source,
+        destination=destination,
+        amount=amount,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        limits=Limits(),
+        client_ip=client_ip,
         refused=None if cash else AccountNotFound(field="account"),
     )
 
@@ -135,17 +143,32 @@ def _move(
     session: Claims | None = None,
     refused: BankError | None = None,
 ) -> TransferResult:
-    move = checked(Move(
-        kind=kind, actor_id=actor_id, source=source, destination=destination, amount=amount, memo=memo,
-        key=idempotency_key, client_ip=client_ip, limits=limits,
-        session=Session(session.jti, session.version) if session else None, refused=refused,
-    ))
+    move = checked(
+        Move(
+            kind=kind,
+            actor_id=actor_id,
+            source=source,
+            destination=destination,
+            amount=amount,
+            memo=memo,
+            key=idempotency_key,
+            client_ip=client_ip,
+            limits=limits,
+            session=Session(session.jti, session.version) if session else None,
+            refused=refused,
+        )
+    )
     try:
         record, replayed = db.ledger.submit(move)
     except BankError as refusal:
         TRANSFERS.labels(kind, refusal.code).inc()
-        log.info(f"{kind}.refused", code=refusal.code, actor_id=actor_id, account=mask_number(move.account),
-                 counterparty=mask_number(move.other))
+        log.info(
+            f"{kind}.refused",
+            code=refusal.code,
+            actor_id=actor_id,
+            account=mask_number(move.account),
+            counterparty=mask_number(move.other),
+        )
         raise
     outcome = "replayed" if replayed else "ok"
     TRANSFERS.labels(kind, outcome).inc()
@@ -177,7 +200,9 @@ def checked(move: Move) -> Move:
         return replace(move, refused=error)
     if move.key is None:
         return move if memo == move.memo else replace(move, memo=memo)
-    return replace(move, memo=memo, request_hash=_request_hash(move.kind, move.source, move.destination, move.amount, memo))
+    return replace(
+        move, memo=memo, request_hash=_request_hash(move.kind, move.source, move.destination, move.amount, memo)
+    )
 
 
 def _request_hash(kind: str, source: str, destination: str, amount: int, memo: str) -> str:

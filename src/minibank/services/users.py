@@ -131,7 +131,9 @@ def set_role(db: Database, *, email: str, role: str, actor_id: int | None = None
 
     def work(conn: Connection) -> None:
         conn.execute(update(users).where(users.c.id == user.id).values(role=role))
-        audit.record(conn, event="admin.role_changed", actor_id=actor_id, object=f"user:{user.id}", details={"role": role})
+        audit.record(
+            conn, event="admin.role_changed", actor_id=actor_id, object=f"user:{user.id}", details={"role": role}
+        )
 
     db.write(work)
     return get(db, user_id=user.id)

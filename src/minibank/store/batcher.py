@@ -61,7 +61,7 @@ class Batcher(Generic[Item, Result]):
 
     def _lead(self) -> None:
         with self._mutex:
-            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch:]
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
         try:
             outcomes = self._handle([slot.item for slot in batch])
         except BaseException as error:  # noqa: BLE001 - every caller of the batch hears of it

@@ -21,8 +21,17 @@ import psycopg
 import structlog
 
 from .driver import backoff, bind_time, closed_by_server, count_retry, is_retryable, rollback
-from ..domain.batches import (BatchOrder, BatchRecord, BatchRefused, ItemRefusal, OrderDecision, Unit, decide_units,
-                              status_of, unmade)
+from ..domain.batches import (
+    BatchOrder,
+    BatchRecord,
+    BatchRefused,
+    ItemRefusal,
+    OrderDecision,
+    Unit,
+    decide_units,
+    status_of,
+    unmade,
+)
 from ..domain.errors import Busy, LedgerUnavailable, OutcomeUnknown
 from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, start_of_hour
 from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
@@ -36,9 +45,12 @@ from .ledger_rows import BatchRows, fact_rows
 MAX_BATCH = 256
 MAX_ATTEMPTS = 8
 # A concurrent twin with the same idempotency key won the insert: the next attempt replays it.
-_IDEMPOTENCY_RACE = ("uq_transfers_idempotency", "transfers.initiator_id, transfers.idempotency_key",
-                     "uq_transfer_batches_owner_id_idempotency_key",
-                     "transfer_batches.owner_id, transfer_batches.idempotency_key")
+_IDEMPOTENCY_RACE = (
+    "uq_transfers_idempotency",
+    "transfers.initiator_id, transfers.idempotency_key",
+    "uq_transfer_batches_owner_id_idempotency_key",
+    "transfer_batches.owner_id, transfer_batches.idempotency_key",
+)
 T = TypeVar("T")
 log = structlog.get_logger("minibank.ledger")
 
@@ -109,8 +121,9 @@ class Ledger:
             facts, ids = self._sql.read_facts(driver, fact_rows(moves, now))
             batch_ids: list[int] = []
             if orders:
-                facts.batches, batch_ids = self._sql.read_batches(driver, sorted({(o.owner_id, o.key) for o in orders}),
-                                                                  len(orders))
+                facts.batches, batch_ids = self._sql.read_batches(
+                    driver, sorted({(o.owner_id, o.key) for o in orders}), len(orders)
+                )
             decided = decide_units(units, facts)
             flat = [d for x in decided for d in (x.decisions if isinstance(x, OrderDecision) else (x,))]
             records = iter(self._write(driver, flat, ids, now))
@@ -126,7 +139,7 @@ class Ledger:
         """Write the accepted moves and the refusals' audit rows: the record of each accepted move, None for the rest."""
         accepted = [d for d in decisions if isinstance(d, Accepted)]
         refused = [d for d in decisions if isinstance(d, Refused) and not unmade(d)]
-        ids = ids[:len(accepted)]
+        ids = ids[: len(accepted)]
         if accepted or refused:
             dialect = self._db.dialect
             rows = BatchRows(accepted, refused, bind_time(dialect, now), bind_time(dialect, start_of_hour(now)))
@@ -199,8 +212,19 @@ def _commit(driver) -> bool:
 
 def _record(decision: Accepted, transfer_id: int, now) -> TransferRecord:
     move = decision.move
-    return TransferRecord(transfer_id, move.kind, move.source, move.destination, move.amount, decision.source.currency,
-                          move.memo, now, move.actor_id, decision.source.owner_id, decision.destination.owner_id)
+    return TransferRecord(
+        transfer_id,
+        move.kind,
+        move.source,
+        move.destination,
+        move.amount,
+        decision.source.currency,
+        move.memo,
+        now,
+        move.actor_id,
+        decision.source.owner_id,
+        decision.destination.owner_id,
+    )
 
 
 class _Answers:
@@ -237,8 +261,10 @@ class _Answers:
             record = self.written.get(("batch", order.owner_id, order.key))
             return self._answer((record, True) if record is not None else OutcomeUnknown(), fresh=True)
         written = [next(records) for _ in decided.decisions]
-        items = tuple(record if record is not None else ItemRefusal.of(decision.error)
-                      for decision, record in zip(decided.decisions, written))
+        items = tuple(
+            record if record is not None else ItemRefusal.of(decision.error)
+            for decision, record in zip(decided.decisions, written)
+        )
         if not decided.moves:
             return self._answer(BatchRefused(items), fresh=False)
         record = BatchRecord(next(self.batch_ids), order.owner_id, order.mode, status_of(items), self.now, items)

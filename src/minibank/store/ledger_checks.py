@@ -10,10 +10,12 @@ _OUTGOING = (
     "WHERE {differ}"
 )
 _OUTGOING_CHECK = {
-    "postgresql": text(_OUTGOING.format(hour="date_trunc('hour', created_at)",
-                                        differ="o.total IS DISTINCT FROM t.total")),
-    "sqlite": text(_OUTGOING.format(hour="strftime('%Y-%m-%d %H:00:00.000000', created_at)",
-                                    differ="o.total IS NOT t.total")),
+    "postgresql": text(
+        _OUTGOING.format(hour="date_trunc('hour', created_at)", differ="o.total IS DISTINCT FROM t.total")
+    ),
+    "sqlite": text(
+        _OUTGOING.format(hour="strftime('%Y-%m-%d %H:00:00.000000', created_at)", differ="o.total IS NOT t.total")
+    ),
 }
 
 

@@ -86,8 +86,9 @@ SELECT
 def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, list[int]]:
     """The batches stored under ``keys`` ((owner, key) -> (hash, record)), and ``count`` new batch ids."""
     cursor = conn.cursor()
-    cursor.execute(_READ_BATCHES, {"owners": [owner for owner, _ in keys], "keys": [key for _, key in keys],
-                                   "count": count})
+    cursor.execute(
+        _READ_BATCHES, {"owners": [owner for owner, _ in keys], "keys": [key for _, key in keys], "count": count}
+    )
     stored, ids = cursor.fetchone()
     return stored_batches(stored), ids
 
@@ -95,18 +96,40 @@ def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, l
 def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
     """Lock and read what the batch's rule needs, and draw an id for each move."""
     cursor = conn.cursor()
-    cursor.execute(_READ, {
-        "users": rows.users, "numbers": rows.numbers, "jtis": rows.jtis, "since": rows.since,
-        "key_actors": [actor for actor, _ in rows.keys], "keys": [key for _, key in rows.keys], "ids": rows.moves,
-    })
+    cursor.execute(
+        _READ,
+        {
+            "users": rows.users,
+            "numbers": rows.numbers,
+            "jtis": rows.jtis,
+            "since": rows.since,
+            "key_actors": [actor for actor, _ in rows.keys],
+            "keys": [key for _, key in rows.keys],
+            "ids": rows.moves,
+        },
+    )
     users, accounts, revoked, sent, stored, ids = cursor.fetchone()
     return facts_from(users=users, accounts=accounts, revoked=revoked, sent=sent, stored=stored, read_time=_time), ids
 
 
 # The accepted moves go as one JSON parameter: PostgreSQL parses it in C, where turning a dozen
 # Python lists into array parameters cost more than the statement itself.
-_MOVE_COLUMNS = ("kind", "source", "destination", "amount", "currency", "memo", "actor", "key", "hash", "client_ip",
-                 "source_after", "destination_after", "details", "customer")
+_MOVE_COLUMNS = (
+    "kind",
+    "source",
+    "destination",
+    "amount",
+    "currency",
+    "memo",
+    "actor",
+    "key",
+    "hash",
+    "client_ip",
+    "source_after",
+    "destination_after",
+    "details",
+    "customer",
+)
 
 
 def write(conn, rows: BatchRows, ids: list[int]) -> None:

@@ -50,8 +50,12 @@ def facts_from(*, users, accounts, revoked, sent, stored, read_time: Callable[[o
         revoked=set(revoked),
         sent_last_24h={row[0]: int(row[1]) for row in sent},
         stored={
-            (row[0], row[1]): (row[2], TransferRecord(row[3], row[4], row[5], row[6], row[7], row[8], row[9],
-                                                      read_time(row[10]), row[0], row[11], row[12]))
+            (row[0], row[1]): (
+                row[2],
+                TransferRecord(
+                    row[3], row[4], row[5], row[6], row[7], row[8], row[9], read_time(row[10]), row[0], row[11], row[12]
+                ),
+            )
             for row in stored
         },
     )
@@ -73,7 +77,10 @@ class BatchRows:
         start: dict[int, int] = {}
         after: dict[int, int] = {}
         for decision in self.accepted:
-            for state, change in ((decision.source, -decision.move.amount), (decision.destination, decision.move.amount)):
+            for state, change in (
+                (decision.source, -decision.move.amount),
+                (decision.destination, decision.move.amount),
+            ):
                 start.setdefault(state.id, state.balance)
                 after[state.id] = state.balance + change
         return {
@@ -89,8 +96,10 @@ class BatchRows:
             "client_ip": [move.client_ip for move in moves],
             "source_after": [decision.source.balance - decision.move.amount for decision in self.accepted],
             "destination_after": [decision.destination.balance + decision.move.amount for decision in self.accepted],
-            "details": [_json({"amount": move.amount, "currency": decision.source.currency})
-                        for move, decision in zip(moves, self.accepted)],
+            "details": [
+                _json({"amount": move.amount, "currency": decision.source.currency})
+                for move, decision in zip(moves, self.accepted)
+            ],
             "customer": [move.customer for move in moves],
             "changed": list(after),
             "delta": [after[account] - start[account] for account in after],
@@ -118,4 +127,3 @@ def refusal_details(refusal: Refused) -> dict:
         other = refusal.move.other
         details.update(amount=refusal.move.amount, counterparty=other if is_valid_number(other) else None)
     return details
-

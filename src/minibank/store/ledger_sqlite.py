@@ -20,7 +20,8 @@ def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, l
     for owner, key in keys:
         stored += conn.execute(
             "SELECT owner_id, idempotency_key, request_hash, id, mode, status, created_at, results "
-            "FROM transfer_batches WHERE owner_id = ? AND idempotency_key = ?", (owner, key),
+            "FROM transfer_batches WHERE owner_id = ? AND idempotency_key = ?",
+            (owner, key),
         ).fetchall()
     first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM transfer_batches").fetchone()[0]
     return stored_batches(stored), list(range(first, first + count))
@@ -28,27 +29,46 @@ def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, l
 
 def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
     """Read what the batch's rule needs, and the next free transfer ids (one per move)."""
-    users = conn.execute(
-        f"SELECT id, status, token_version FROM users WHERE id IN ({_marks(rows.users)})", rows.users
-    ).fetchall() if rows.users else []
-    accounts = conn.execute(
-        f"SELECT id, number, owner_id, currency, status, kind, balance FROM accounts WHERE number IN ({_marks(rows.numbers)})",
-        rows.numbers,
-    ).fetchall() if rows.numbers else []
-    revoked = [row[0] for row in conn.execute(
-        f"SELECT jti FROM revoked_tokens WHERE jti IN ({_marks(rows.jtis)})", rows.jtis
-    )] if rows.jtis else []
-    sent = conn.execute(
-        f"SELECT user_id, SUM(total) FROM outgoing_totals WHERE user_id IN ({_marks(rows.users)}) AND hour >= ? "
-        "GROUP BY user_id", [*rows.users, bind_time("sqlite", rows.since)],
-    ).fetchall() if rows.users else []
+    users = (
+        conn.execute(
+            f"SELECT id, status, token_version FROM users WHERE id IN ({_marks(rows.users)})", rows.users
+        ).fetchall()
+        if rows.users
+        else []
+    )
+    accounts = (
+        conn.execute(
+            f"SELECT id, number, owner_id, currency, status, kind, balance FROM accounts WHERE number IN ({_marks(rows.numbers)})",
+            rows.numbers,
+        ).fetchall()
+        if rows.numbers
+        else []
+    )
+    revoked = (
+        [
+            row[0]
+            for row in conn.execute(f"SELECT jti FROM revoked_tokens WHERE jti IN ({_marks(rows.jtis)})", rows.jtis)
+        ]
+        if rows.jtis
+        else []
+    )
+    sent = (
+        conn.execute(
+            f"SELECT user_id, SUM(total) FROM outgoing_totals WHERE user_id IN ({_marks(rows.users)}) AND hour >= ? "
+            "GROUP BY user_id",
+            [*rows.users, bind_time("sqlite", rows.since)],
+        ).fetchall()
+        if rows.users
+        else []
+    )
     stored = []
     for actor, key in rows.keys:
         stored += conn.execute(
             "SELECT t.initiator_id, t.idempotency_key, t.request_hash, t.id, t.kind, s.number, d.number, t.amount, "
             "t.currency, t.memo, t.created_at, s.owner_id, d.owner_id FROM transfers t "
             "JOIN accounts s ON s.id = t.source_id JOIN accounts d ON d.id = t.destination_id "
-            "WHERE t.idempotency_key = ? AND t.initiator_id IS ?", (key, actor),
+            "WHERE t.idempotency_key = ? AND t.initiator_id IS ?",
+            (key, actor),
         ).fetchall()
     # The write lock is held: nobody else takes an id before this batch commits.
     first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM transfers").fetchone()[0]
@@ -63,23 +83,58 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
     conn.executemany(
         "INSERT INTO transfers (id, kind, source_id, destination_id, amount, currency, memo, initiator_id, "
         "idempotency_key, request_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        zip(ids, c["kind"], c["source"], c["destination"], c["amount"], c["currency"], c["memo"], c["actor"],
-            c["key"], c["hash"], [now] * len(ids)),
+        zip(
+            ids,
+            c["kind"],
+            c["source"],
+            c["destination"],
+            c["amount"],
+            c["currency"],
+            c["memo"],
+            c["actor"],
+            c["key"],
+            c["hash"],
+            [now] * len(ids),
+        ),
     )
     conn.executemany("UPDATE accounts SET balance = balance + ? WHERE id = ?", zip(c["delta"], c["changed"]))
     conn.executemany(
         "INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES (?,?,?,?,?)",
-        [row for i, transfer in enumerate(ids) for row in (
-            (transfer, c["source"][i], -c["amount"][i], c["source_after"][i], now),
-            (transfer, c["destination"][i], c["amount"][i], c["destination_after"][i], now))],
+        [
+            row
+            for i, transfer in enumerate(ids)
+            for row in (
+                (transfer, c["source"][i], -c["amount"][i], c["source_after"][i], now),
+                (transfer, c["destination"][i], c["amount"][i], c["destination_after"][i], now),
+            )
+        ],
     )
     conn.executemany(
         "INSERT INTO audit_events (created_at, actor_id, client_ip, event, object, outcome, details) "
         "VALUES (?,?,?,?,?,?,?)",
-        [*((now, c["actor"][i], c["client_ip"][i], c["kind"][i], f"transfer:{transfer}", "success", c["details"][i])
-           for i, transfer in enumerate(ids)),
-         *zip([now] * len(c["refused_event"]), c["refused_actor"], c["refused_ip"], c["refused_event"],
-              c["refused_object"], ["refused"] * len(c["refused_event"]), c["refused_details"])],
+        [
+            *(
+                (
+                    now,
+                    c["actor"][i],
+                    c["client_ip"][i],
+                    c["kind"][i],
+                    f"transfer:{transfer}",
+                    "success",
+                    c["details"][i],
+                )
+                for i, transfer in enumerate(ids)
+            ),
+            *zip(
+                [now] * len(c["refused_event"]),
+                c["refused_actor"],
+                c["refused_ip"],
+                c["refused_event"],
+                c["refused_object"],
+                ["refused"] * len(c["refused_event"]),
+                c["refused_details"],
+            ),
+        ],
     )
     totals: dict[int, int] = {}
     for customer, amount in zip(c["customer"], c["amount"]):
@@ -90,4 +145,3 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
         "ON CONFLICT (user_id, hour) DO UPDATE SET total = total + excluded.total",
         [(customer, hour, total) for customer, total in totals.items()],
     )
-

@@ -39,8 +39,12 @@ def move_from(fields: dict) -> Move:
         limits = Limits(**fields.pop("limits"))
         session = fields.pop("session")
         refused = fields.pop("refused", None)
-        return Move(**fields, limits=limits, session=Session(**session) if session is not None else None,
-                    refused=_error_from(refused) if refused is not None else None)
+        return Move(
+            **fields,
+            limits=limits,
+            session=Session(**session) if session is not None else None,
+            refused=_error_from(refused) if refused is not None else None,
+        )
     except (TypeError, KeyError, AttributeError) as error:
         raise ValueError("not a move") from error
 
@@ -68,8 +72,14 @@ def outcome_line(outcome) -> bytes:
         return orjson.dumps(_error_fields(outcome)) + b"\n"
     record, replayed = outcome
     if isinstance(record, BatchRecord):
-        batch = {"id": record.id, "owner_id": record.owner_id, "mode": record.mode, "status": record.status,
-                 "created_at": record.created_at, "results": results_json(record.items)}
+        batch = {
+            "id": record.id,
+            "owner_id": record.owner_id,
+            "mode": record.mode,
+            "status": record.status,
+            "created_at": record.created_at,
+            "results": results_json(record.items),
+        }
         return orjson.dumps({"batch": batch, "replayed": replayed}) + b"\n"
     return orjson.dumps({"record": record, "replayed": replayed}) + b"\n"
 

@@ -21,12 +21,18 @@ PAGE_SIZE = 20
 def show_account(number: str, statement: StatementForm, status: int = 200):
     """Render one of the customer's accounts with a page of its history; others' are 404."""
     try:
-        listing = history.page(db, number=number, owner_id=current_user().id, limit=PAGE_SIZE,
-                               cursor=request.args.get("cursor") or None)
+        listing = history.page(
+            db, number=number, owner_id=current_user().id, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
+        )
     except InvalidInput as refusal:
         abort(400, description=refusal.detail)
-    return render_template("account.html", page=listing, account=listing.account, statement=statement,
-                           paged=bool(request.args.get("cursor"))), status
+    return render_template(
+        "account.html",
+        page=listing,
+        account=listing.account,
+        statement=statement,
+        paged=bool(request.args.get("cursor")),
+    ), status
 
 
 @bp.get("/accounts/<number>")
@@ -56,10 +62,15 @@ def statement(number: str):
         return show_account(number, form, 400)
     start, end = form.start.day, form.end.day
     account, items = history.between(
-        db, number=number, owner_id=current_user().id,
+        db,
+        number=number,
+        owner_id=current_user().id,
         since=_start_of(start) if start else None,
         until=_start_of(end + timedelta(days=1)) if end else None,
     )
     filename = statement_filename(account, start, end)
-    return Response(statement_csv(account, items, bank_zone()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        statement_csv(account, items, bank_zone()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -43,8 +43,9 @@ def login():
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400
     try:
-        user = auth.authenticate(db, login_throttle(), email=form.email.data, password=form.password.data,
-                                 client_ip=request.remote_addr)
+        user = auth.authenticate(
+            db, login_throttle(), email=form.email.data, password=form.password.data, client_ip=request.remote_addr
+        )
     except auth.InvalidCredentials as refusal:
         form.form_errors.append(refusal.detail)
         return render_template("login.html", form=form), 401
@@ -63,8 +64,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = users.create_user(db, email=form.email.data, name=form.name.data, password=form.password.data,
-                                     client_ip=request.remote_addr)
+            user = users.create_user(
+                db,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                client_ip=request.remote_addr,
+            )
         except BankError as refusal:
             show_refusal(form, refusal)
         else:
@@ -94,11 +100,18 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = auth.change_password(db, login_throttle(), user_id=current_user().id,
-                                        current_password=form.current_password.data,
-                                        new_password=form.new_password.data, client_ip=request.remote_addr)
+            user = auth.change_password(
+                db,
+                login_throttle(),
+                user_id=current_user().id,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                client_ip=request.remote_addr,
+            )
         except auth.LoginThrottled as refusal:
-            form.form_errors.append(f"Too many wrong passwords. Please wait {refusal.retry_after} seconds and try again.")
+            form.form_errors.append(
+                f"Too many wrong passwords. Please wait {refusal.retry_after} seconds and try again."
+            )
             return render_template("password.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
         except BankError as refusal:
             show_refusal(form, refusal)

@@ -34,16 +34,24 @@ class RegisterForm(FlaskForm):
 
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     name = StringField("Full name", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)],
-                             description="At least 12 characters. A passphrase of several words is easy to remember.")
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)],
+        description="At least 12 characters. A passphrase of several words is easy to remember.",
+    )
 
 
 class PasswordForm(FlaskForm):
     """Change the password; the current one is required."""
 
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)],
-                                 description="At least 12 characters.")
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)],
+        description="At least 12 characters.",
+    )
 
 
 class ButtonForm(FlaskForm):
@@ -53,8 +61,11 @@ class ButtonForm(FlaskForm):
 class OpenAccountForm(FlaskForm):
     """The name the customer gives a new account."""
 
-    name = StringField("Name of the new account", default="Savings",
-                       validators=[DataRequired("Give the account a name."), Length(max=60)])
+    name = StringField(
+        "Name of the new account",
+        default="Savings",
+        validators=[DataRequired("Give the account a name."), Length(max=60)],
+    )
 
 
 def _strip(text):
@@ -96,15 +107,26 @@ class TransferForm(FlaskForm):
     """Fields `from`, `to`, `amount`, `memo`, and the idempotency token carried through confirmation."""
 
     source = SelectField("From", name="from", validators=[InputRequired("Choose the account to pay from.")])
-    destination = StringField("To account number", name="to", filters=[normalize_number],
-                              validators=[DataRequired("Type the number of the account to pay."),
-                                          valid_account_number],
-                              description="Ten digits, e.g. 1234 5678 90.",
-                              render_kw={"inputmode": "numeric", "data-account-number": ""})
-    amount = AmountField("Amount", filters=[_strip], validators=[InputRequired("Type an amount.")],
-                         description="For example 25.00", render_kw={"inputmode": "decimal"})
-    memo = StringField("Memo (optional)", filters=[_strip],
-                       validators=[Optional(), Length(max=MEMO_MAX_LENGTH, message=_MEMO_TOO_LONG)])
+    destination = StringField(
+        "To account number",
+        name="to",
+        filters=[normalize_number],
+        validators=[DataRequired("Type the number of the account to pay."), valid_account_number],
+        description="Ten digits, e.g. 1234 5678 90.",
+        render_kw={"inputmode": "numeric", "data-account-number": ""},
+    )
+    amount = AmountField(
+        "Amount",
+        filters=[_strip],
+        validators=[InputRequired("Type an amount.")],
+        description="For example 25.00",
+        render_kw={"inputmode": "decimal"},
+    )
+    memo = StringField(
+        "Memo (optional)",
+        filters=[_strip],
+        validators=[Optional(), Length(max=MEMO_MAX_LENGTH, message=_MEMO_TOO_LONG)],
+    )
     token = HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
 
 

@@ -27,8 +27,9 @@ def show_dashboard(form: OpenAccountForm, status: int = 200):
     """Every account with its balance, the totals, and the latest movements."""
     owned = accounts.list_for_owner(db, owner_id=current_user().id)
     latest = history.latest_for_owner(db, accounts=owned, limit=LATEST_MOVEMENTS)
-    return render_template("dashboard.html", accounts=owned, totals=totals_by_currency(owned),
-                           latest=latest, open_form=form), status
+    return render_template(
+        "dashboard.html", accounts=owned, totals=totals_by_currency(owned), latest=latest, open_form=form
+    ), status
 
 
 @bp.get("/dashboard")
@@ -46,8 +47,13 @@ def open_account():
     if not form.validate_on_submit():
         return show_dashboard(form, 422)
     try:
-        account = accounts.open_account(db, owner_id=current_user().id, name=form.name.data,
-                                        currency=current_app.config["CURRENCY"], client_ip=request.remote_addr)
+        account = accounts.open_account(
+            db,
+            owner_id=current_user().id,
+            name=form.name.data,
+            currency=current_app.config["CURRENCY"],
+            client_ip=request.remote_addr,
+        )
     except BankError as refusal:
         show_refusal(form, refusal)
         return show_dashboard(form, 422)

@@ -27,7 +27,9 @@ def end(response) -> None:
     if claims is not None:
         auth.revoke(db, claims=claims, client_ip=request.remote_addr)
     session.clear()
-    response.delete_cookie(cookie_name(), path="/", secure=current_app.config["PRODUCTION"], httponly=True, samesite="Lax")
+    response.delete_cookie(
+        cookie_name(), path="/", secure=current_app.config["PRODUCTION"], httponly=True, samesite="Lax"
+    )
 
 
 def load() -> None:

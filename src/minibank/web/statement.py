@@ -41,15 +41,17 @@ def statement_csv(account: Account, items: Iterable[HistoryItem], zone: tzinfo) 
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for count, item in enumerate(items, start=1):
-        writer.writerow([
-            item.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-            item.transfer_id,
-            safe_cell(counterparty(item)),
-            safe_cell(item.memo),
-            format_amount(item.amount),
-            safe_cell(account.currency),
-            format_amount(item.balance_after),
-        ])
+        writer.writerow(
+            [
+                item.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                item.transfer_id,
+                safe_cell(counterparty(item)),
+                safe_cell(item.memo),
+                format_amount(item.amount),
+                safe_cell(account.currency),
+                format_amount(item.balance_after),
+            ]
+        )
         if count % _LINES_PER_PIECE == 0:
             yield _take(out)
     yield _take(out)

@@ -70,7 +70,9 @@ def confirm_transfer():
         )
     except IdempotencyKeyReused:
         form.token.data = new_idempotency_token()
-        form.form_errors.append("This form has already sent a transfer. Check your accounts, then send again if you mean to.")
+        form.form_errors.append(
+            "This form has already sent a transfer. Check your accounts, then send again if you mean to."
+        )
     except BankError as refusal:
         show_refusal(form, refusal)
     else:

@@ -58,9 +58,13 @@ def _rebuild_sqlite(table: str, edit) -> None:
     """Recreate ``table`` from its stored CREATE TABLE text as changed by ``edit``, rows and indexes kept."""
     conn = op.get_bind()
     ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar_one()
-    indexes = conn.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
-    ).scalars().all()
+    indexes = (
+        conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+        )
+        .scalars()
+        .all()
+    )
     changed = edit(ddl)
     if changed == ddl:
         raise RuntimeError(f"the definition of {table} is not the one this migration expects")

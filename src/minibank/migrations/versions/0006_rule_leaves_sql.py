@@ -36,4 +36,3 @@ def _migration_0004():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-

@@ -8,20 +8,23 @@ Create Date: 2026-11-28 04:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-revision = 'a001'
-down_revision = '0002'
+revision = "a001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(
-            'ix_audit_events_unsealed', ['id'], unique=False,
-            sqlite_where=sa.text('seq IS NULL'), postgresql_where=sa.text('seq IS NULL'),
+            "ix_audit_events_unsealed",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("seq IS NULL"),
+            postgresql_where=sa.text("seq IS NULL"),
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_events_unsealed')
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_events_unsealed")
