@@ -1,7 +1,7 @@
 """The bank benchmark's run: each engine seeded, served and measured against its ceiling (see bench/options.py)."""
 
-import logging
 import json
+import logging
 import random
 import statistics
 import sys

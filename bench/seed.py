@@ -1,13 +1,13 @@
 """Benchmark data: funded customers, and accounts with long histories written in bulk."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, text
 
 from minibank.db import Database
+from minibank.domain.moves import start_of_hour
 from minibank.models import UTCDateTime
 from minibank.services import accounts, transfers, users
-from minibank.domain.moves import start_of_hour
 
 PASSWORD = "benchmark passphrase"
 FUNDING = 10**11  # a billion in cents: no benchmark transfer is refused for funds
@@ -70,7 +70,7 @@ def history_account(db: Database, *, owner_email: str, entries: int, currency: s
     source = accounts.open_account(db, owner_id=owner.id, name="History source", currency=currency)
     target = accounts.open_account(db, owner_id=owner.id, name=f"History {entries}", currency=currency)
     transfers.deposit(db, account=source.number, amount=entries)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     params = {
         "source": source.id,
         "target": target.id,

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import structlog
+from bank_clients import Customer, Report
 from sqlalchemy import text
 
-from bank_clients import Customer, Report
 from minibank.db import Database
 from minibank.services import accounts, transfers, users
 

@@ -16,8 +16,8 @@ from .support.databases import (  # noqa: F401  (fixtures, re-exported for pytes
     sqlite_url,
 )
 from .support.factories import Factory
-from .support.services import redis_url  # noqa: F401  (fixture, re-exported for pytest)
 from .support.http import Auth
+from .support.services import redis_url  # noqa: F401  (fixture, re-exported for pytest)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import hashlib
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
-from limits.storage import storage_from_string
 from flask_wtf import CSRFProtect
+from limits.storage import storage_from_string
 
 from .db import Database
 from .domain.transfers import Limits

@@ -1,6 +1,6 @@
 """API accounts and history: open, list, read, page; another customer's account is a 404 like a missing one."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -64,7 +64,7 @@ def test_history_pages_newest_first(client, bank):
 def test_history_dates_are_utc_days_and_to_is_inclusive(client, bank):
     alice = bank.customer(balance=500)
     url = f"{API}/accounts/{alice.account}/transactions"
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
 
     def count(query):
         response = client.get(f"{url}?{query}", headers=alice.headers)

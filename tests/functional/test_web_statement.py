@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -52,7 +52,7 @@ def test_cells_that_look_like_formulas_are_escaped(client, statement_account):
 
 def test_date_range_is_inclusive_in_utc(client, statement_account):
     number = statement_account[0].number
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     tomorrow = today + timedelta(days=1)
     same_day = client.get(f"/accounts/{number}/statement.csv?from={today}&to={today}")
     assert len(_rows(same_day)) == 7 and f"{today}-to-{today}" in same_day.headers["Content-Disposition"]
@@ -80,7 +80,7 @@ def test_days_and_times_follow_the_banks_time_zone(app, db, client, statement_ac
     # 23:30 UTC on 31 January is already 1 February, 00:30, in Berlin.
     app.config["TIMEZONE"] = "Europe/Berlin"
     funded = statement_account[0]
-    late = datetime(2025, 1, 31, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2025, 1, 31, 23, 30, tzinfo=UTC)
     db.write(
         lambda conn: conn.execute(update(entries).where(entries.c.account_id == funded.id).values(created_at=late))
     )

@@ -152,7 +152,7 @@ def test_an_order_decides_as_its_moves_one_after_another_and_atomic_is_all_or_no
     refused_alone = any(shape[0] == "refused" for shape in alone)
     before = snapshot(db)
     outcome = db.ledger.run_batch([_order(spec, *in_order, mode)])[0]
-    if mode == ATOMIC and refused_alone or all(shape[0] == "refused" for shape in alone):
+    if (mode == ATOMIC and refused_alone) or all(shape[0] == "refused" for shape in alone):
         assert isinstance(outcome, BatchRefused)
         codes = [getattr(item, "code", None) for item in outcome.items]
         # Refused items keep the rule's own reason; the rest of an atomic batch did not move because of them.
@@ -228,10 +228,10 @@ def test_batches_racing_single_moves_conserve_money_and_never_overdraw(db, make_
                     for move in batch:
                         try:
                             db.ledger.submit(move)
-                        except Exception as error:  # noqa: BLE001 - refusals are expected; others are not
+                        except Exception as error:
                             if getattr(error, "code", None) != "insufficient_funds":
                                 raise
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=mover, args=(seat,)) for seat in range(8)]

@@ -7,7 +7,8 @@ from sqlalchemy import event, func, select
 
 from minibank.db import Database
 from minibank.domain.errors import BankError, LedgerUnavailable
-from minibank.models import transfer_batches, transfers as transfer_rows
+from minibank.models import transfer_batches
+from minibank.models import transfers as transfer_rows
 from minibank.services import batches, transfers
 
 from ..support.factories import Factory

@@ -55,7 +55,7 @@ def test_a_connection_lost_before_the_commit_is_replaced_and_the_move_happens_on
     def move():
         try:
             outcome["result"] = _send(db, alice, source, destination)
-        except Exception as error:  # noqa: BLE001 - the test inspects whatever was raised
+        except Exception as error:
             outcome["error"] = error
 
     with admin.transaction():

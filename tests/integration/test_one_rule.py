@@ -35,7 +35,7 @@ def test_a_changed_rule_refuses_transfers_and_cash_moves(client, bank, monkeypat
     teller, alice, bob = bank.teller(), bank.customer(balance=100_00), bank.customer()
     send = lambda amount: client.post(
         "/api/v1/transfers",
-        headers=alice.headers,  # noqa: E731
+        headers=alice.headers,
         json={"from_account": alice.account, "to_account": bob.account, "amount": amount},
     )
     refused = send("42.42")
@@ -72,7 +72,7 @@ def test_a_changed_rule_takes_effect_in_every_serving_mode(database_url, tmp_pat
         send = lambda amount: requests.post(
             f"{server.base}/api/v1/transfers",
             headers=headers,
-            timeout=10,  # noqa: E731
+            timeout=10,
             json={"from_account": source, "to_account": other, "amount": amount},
         )
         refused = send("42.42")

@@ -13,9 +13,9 @@ from structlog.testing import capture_logs
 from minibank.domain import errors
 from minibank.domain.moves import Move
 from minibank.ops.sqlite_writer import WriterProcess
-from minibank.store.writer_client import WriterClient, WriterUnavailable
 from minibank.services import accounts as account_service
 from minibank.services import transfers as transfer_service
+from minibank.store.writer_client import WriterClient, WriterUnavailable
 
 from ..support.ledger import assert_ledger_clean
 

@@ -1,7 +1,7 @@
 """Customers' batches decided among single moves (pure): an atomic batch is all or none, and one that is
 refused leaves the facts as they were for the units after it; keys replay or conflict."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from minibank.domain.batches import (
     ATOMIC,
@@ -57,7 +57,7 @@ def test_an_independent_batch_keeps_what_moved_and_the_next_units_see_it():
 
 
 def test_a_stored_batch_replays_and_another_body_under_its_key_conflicts():
-    record = BatchRecord(7, ALICE, ATOMIC, "applied", datetime.now(timezone.utc), ())
+    record = BatchRecord(7, ALICE, ATOMIC, "applied", datetime.now(UTC), ())
     facts = _facts(A=100, B=0, C=0)
     facts.batches[(ALICE, "k")] = ("h", record)
     same, other = _order(_move(A, C, 1)), _order(_move(A, C, 2), request_hash="other")

@@ -3,7 +3,7 @@
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,7 +27,7 @@ def render(memo: str) -> str:
         status="open",
         owner_id=1,
         kind="customer",
-        opened_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        opened_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     item = HistoryItem(
         id=1,
@@ -37,9 +37,9 @@ def render(memo: str) -> str:
         counterparty="9876543210",
         memo=memo,
         kind="transfer",
-        created_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        created_at=datetime(2026, 1, 2, tzinfo=UTC),
     )
-    return "".join(statement_csv(account, [item], timezone.utc))
+    return "".join(statement_csv(account, [item], UTC))
 
 
 @given(MEMO_TEXT)

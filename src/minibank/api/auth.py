@@ -3,8 +3,8 @@
 from flask import current_app, g, request
 
 from ..extensions import db, login_limits, login_throttle
-from ..security import tokens
 from ..guards import current_user, require_user
+from ..security import tokens
 from ..services import auth, users
 from . import bp
 from .body import parse_json

@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from flask import request
@@ -61,13 +61,13 @@ class HistoryQuery(Query):
 
     def since(self) -> datetime | None:
         """The start of the ``from`` day, UTC."""
-        return datetime.combine(self.from_, time(), timezone.utc) if self.from_ else None
+        return datetime.combine(self.from_, time(), UTC) if self.from_ else None
 
     def until(self) -> datetime | None:
         """The end of the ``to`` day (exclusive bound: the next midnight), UTC."""
         if self.to is None or self.to == date.max:
             return None
-        return datetime.combine(self.to + timedelta(days=1), time(), timezone.utc)
+        return datetime.combine(self.to + timedelta(days=1), time(), UTC)
 
 
 class PageQuery(Query):

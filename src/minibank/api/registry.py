@@ -8,8 +8,8 @@ error format; the bank answers every error as problem+json with its own codes.
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import Blueprint
 from pydantic import BaseModel

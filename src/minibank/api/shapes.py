@@ -1,6 +1,6 @@
 """Service results turned into the API's response shapes (money as decimal text)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
@@ -41,7 +41,7 @@ def transfer_out(record) -> dict:
 
 def api_time(moment: datetime) -> str:
     """A UTC time as every answer writes it (pydantic's form: ISO 8601, Z for UTC)."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def history_item_out(item) -> dict:

@@ -8,8 +8,8 @@ one judge of every movement, on every engine.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .errors import BankError, IdempotencyKeyReused, Unauthenticated
 from . import transfers as rule
+from .errors import BankError, IdempotencyKeyReused, Unauthenticated
 from .transfers import AccountState, Limits
 
 TRANSFER = "transfer"

@@ -8,12 +8,12 @@ from .errors import (
     CurrencyMismatch,
     InsufficientFunds,
     InvalidInput,
+    InvisibleCharacters,
     LimitExceeded,
     SameAccount,
     UnknownDestination,
 )
 from .money import MAX_MINOR, format_amount
-from .errors import InvisibleCharacters
 from .text import hidden_character
 
 MEMO_MAX_LENGTH = 140

@@ -11,7 +11,6 @@ import structlog
 
 from .redaction import redact
 
-
 # Standard output for a server; an operator command's own output keeps it (see to_stderr).
 _STREAM: contextvars.ContextVar[str] = contextvars.ContextVar("minibank_log_stream", default="stdout")
 

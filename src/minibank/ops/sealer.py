@@ -26,7 +26,7 @@ class Sealer:
                 sealed = audit_seal.seal(self._db, wait=False)
                 if sealed:
                     log.debug("audit.sealed", events=sealed)
-            except Exception:  # noqa: BLE001 - a bad pass must not end the thread; the next one retries
+            except Exception:
                 log.exception("audit.seal_failed")
 
     def stop(self, timeout: float | None = None) -> None:

@@ -11,8 +11,8 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from ..store.writer_client import WriterClient
-from .sqlite_writer import WriterProcess
 from .sealer import start_sealer
+from .sqlite_writer import WriterProcess
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Set by serve() when it made the metrics directory itself, so that it removes it at exit.

@@ -89,7 +89,7 @@ def serve(database: str, socket_path: str, parent: int) -> None:
             seal_due = time.monotonic() + INTERVAL
             try:
                 audit_seal.seal(db, wait=False)
-            except Exception:  # noqa: BLE001 - a bad pass must not end the writer; the next one retries
+            except Exception:
                 log.exception("audit.seal_failed")
 
 
@@ -128,7 +128,7 @@ def _run_batch(db, units: list[Move | BatchOrder]) -> list[bytes]:
     """Every move and customer's batch in one batch of the engine; a reply line for each."""
     try:
         return [outcome_line(outcome) for outcome in db.ledger.run_batch(units)]
-    except Exception:  # noqa: BLE001 - each worker hears of it as an unknown outcome, and the writer goes on
+    except Exception:
         log.exception("sqlite_writer.batch_failed")
         return [orjson.dumps({"unknown": True}) + b"\n"] * len(units)
 

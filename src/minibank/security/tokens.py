@@ -2,8 +2,8 @@
 
 import secrets
 import time
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jwt
 

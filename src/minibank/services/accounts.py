@@ -7,12 +7,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from ..db import Database
 from ..domain.accounts import is_valid_number, new_number
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import InvalidInput, InvisibleCharacters, NotFound
+from ..domain.text import hidden_character
 from ..domain.transfers import CUSTOMER, SYSTEM
 from ..models import accounts, utcnow
 from . import audit
-from ..domain.errors import InvisibleCharacters
-from ..domain.text import hidden_character
 
 CASH_ACCOUNT_NAME = "bank cash"
 ACCOUNT_NAME_MAX = 60

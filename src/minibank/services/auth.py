@@ -1,6 +1,6 @@
 """Logging in and out, changing passwords, disabling users, and checking sessions."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import Connection, insert, select, update
@@ -115,7 +115,7 @@ def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> Non
             insert(revoked_tokens).values(
                 jti=claims.jti,
                 user_id=claims.user_id,
-                expires_at=datetime.fromtimestamp(claims.expires_at, timezone.utc),
+                expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
             )
         )
         audit.record(

@@ -12,8 +12,8 @@ from ..domain.batches import MAX_ITEMS, MODES, BatchOrder, BatchRecord
 from ..domain.errors import BankError, InvalidInput, NotFound
 from ..domain.moves import TRANSFER, Move, Session, TransferRecord
 from ..domain.transfers import Limits
-from ..models import transfer_batches
 from ..metrics import TRANSFERRED, TRANSFERS
+from ..models import transfer_batches
 from ..security.tokens import Claims
 from ..store.batch_rows import record_from
 from .transfers import IDEMPOTENCY_KEY_MAX, MAX_ID, checked

@@ -8,12 +8,11 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, InvalidInput, InvisibleCharacters, NotFound
+from ..domain.text import hidden_character
 from ..models import users, utcnow
 from ..security.passwords import check_password_policy, hash_password
 from . import audit
-from ..domain.errors import InvisibleCharacters
-from ..domain.text import hidden_character
 
 EMAIL_MAX = 254
 NAME_MAX = 100

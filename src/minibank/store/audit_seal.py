@@ -9,7 +9,7 @@ chain's order is seq, not id, so a late commit never breaks it.
 
 import hashlib
 import json
-from datetime import timezone
+from datetime import UTC
 from functools import partial
 
 from sqlalchemy import Connection, bindparam, select, text, update
@@ -43,7 +43,7 @@ def canonical(row, seq: int) -> str:
         {
             "id": row.id,
             "seq": seq,
-            "created_at": row.created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "created_at": row.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "actor_id": row.actor_id,
             "client_ip": row.client_ip,
             "event": row.event,

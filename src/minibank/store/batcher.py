@@ -13,7 +13,7 @@ _batchers: "weakref.WeakSet[Batcher]" = weakref.WeakSet()
 
 
 class _Slot:
-    __slots__ = ("item", "done", "leads", "outcome")
+    __slots__ = ("done", "item", "leads", "outcome")
 
     def __init__(self, item):
         self.item = item
@@ -64,7 +64,7 @@ class Batcher(Generic[Item, Result]):
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
         try:
             outcomes = self._handle([slot.item for slot in batch])
-        except BaseException as error:  # noqa: BLE001 - every caller of the batch hears of it
+        except BaseException as error:
             outcomes = [error] * len(batch)
         finally:
             with self._mutex:

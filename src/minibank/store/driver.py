@@ -5,7 +5,7 @@ import re
 import select
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 import structlog
@@ -29,14 +29,14 @@ def bind_time(dialect: str, moment: datetime):
     """A datetime as the driver should receive it: SQLite gets SQLAlchemy's naive UTC text."""
     if dialect != "sqlite":
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def read_time(value) -> datetime:
     """An aware UTC datetime from what either driver returns."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class RetryableConflict(Exception):

@@ -20,7 +20,6 @@ from typing import TypeVar
 import psycopg
 import structlog
 
-from .driver import backoff, bind_time, closed_by_server, count_retry, is_retryable, rollback
 from ..domain.batches import (
     BatchOrder,
     BatchRecord,
@@ -37,10 +36,11 @@ from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, st
 from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from ..models import utcnow
 from . import ledger_pg, ledger_sqlite
-from .batcher import Batcher
-from .writer_client import WriterUnavailable
 from .batch_rows import batch_row, write_batch
+from .batcher import Batcher
+from .driver import backoff, bind_time, closed_by_server, count_retry, is_retryable, rollback
 from .ledger_rows import BatchRows, fact_rows
+from .writer_client import WriterUnavailable
 
 MAX_BATCH = 256
 MAX_ATTEMPTS = 8

@@ -4,9 +4,9 @@ Nothing to lock row by row: the write lock is the database's. Each statement is 
 into SQLite, and one executemany writes all of a batch's rows of a table.
 """
 
-from .driver import bind_time, read_time
 from ..domain.moves import Facts
 from .batch_rows import stored_batches
+from .driver import bind_time, read_time
 from .ledger_rows import BatchRows, FactRows, facts_from
 
 

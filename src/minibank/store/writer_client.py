@@ -6,8 +6,8 @@ import threading
 import orjson
 import structlog
 
-from ..domain.errors import OutcomeUnknown
 from ..domain.batches import BatchOrder
+from ..domain.errors import OutcomeUnknown
 from ..domain.moves import Move
 from .wire import move_line, order_line, outcome_from
 

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2026-11-28 03:05:12.908539
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # SQLite's 64-bit INTEGER PRIMARY KEY is its rowid; PostgreSQL gets BIGINT.
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

@@ -5,8 +5,8 @@ Revises: 0002
 Create Date: 2026-11-28 04:00:00.000000
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "a001"
 down_revision = "0002"
