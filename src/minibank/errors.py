@@ -11,8 +11,9 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .domain.errors import BankError
+from .domain.errors import BankError, OutcomeUnknown
 from .extensions import limiter
+from .store import in_doubt
 
 log = structlog.get_logger("minibank.errors")
 
@@ -146,6 +147,8 @@ def _http_error(error: HTTPException):
 def _database_unavailable(error: Exception):
     # A database that cannot be reached is an outage, not a bug: 503 and a retry hint.
     log.warning("database.unavailable", error_type=type(error).__name__)
+    if in_doubt.money_may_have_moved():
+        return _outcome_unknown()
     return error_response(
         503,
         detail="The bank is temporarily unavailable. Nothing was changed; please try again.",
@@ -155,11 +158,20 @@ def _database_unavailable(error: Exception):
 
 def _unexpected(error: Exception):
     log.exception("request.failed", error_type=type(error).__name__)
+    if in_doubt.money_may_have_moved():
+        return _outcome_unknown()
     return error_response(500, detail="Something went wrong on our side. Nothing was changed; please try again.")
+
+
+def _outcome_unknown():
+    # Money may have moved before this request failed: only "we do not know" is true.
+    log.warning("request.failed_after_a_move")
+    return _bank_error(OutcomeUnknown())
 
 
 def init_app(app: Flask) -> None:
     """Register the handlers for every kind of error."""
+    app.before_request(in_doubt.clear)
     app.register_error_handler(BankError, _bank_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(CSRFError, _csrf_error)

@@ -105,8 +105,10 @@ def _parameters(op: Operation) -> list[dict]:
                 "in": "header",
                 "required": op.idempotency_required,
                 "schema": KEY_SCHEMA,
-                "description": "Retry safely: the same key with the same body answers with the first result; "
-                "with a different body, 409. Keys are per user and kept for good (never reused).",
+                "description": "The only safe way to retry a write: the same key with the same body answers "
+                "with the first result instead of moving money again; with a different body, 409. Keys are per user "
+                "and kept for good (never reused). Send one with every transfer: after a 503 `outcome_unknown` or a "
+                "lost connection, a retry without the key may move the money twice.",
             }
         )
     return params

@@ -124,8 +124,15 @@ class Conflict(BankError):
 
 
 class OutcomeUnknown(BankError):
-    """The connection to the ledger was lost while committing; the transfer may or may not
-    have happened. Retry with the same idempotency key to find out safely."""
+    """The move may or may not have happened: the bank could not confirm its outcome."""
+
+    @classmethod
+    def default_detail(cls) -> str:
+        """What to do: look before sending again, or retry with the key."""
+        return (
+            "We could not confirm whether this went through. Check the account's transfers before sending again; "
+            "a retry with the same Idempotency-Key is always safe, as it never moves money twice."
+        )
 
     code = "outcome_unknown"
     retry_after = 1

@@ -31,13 +31,14 @@ from ..domain.batches import (
     status_of,
     unmade,
 )
-from ..domain.errors import Busy, LedgerUnavailable, OutcomeUnknown
+from ..domain.errors import BankError, Busy, LedgerUnavailable, OutcomeUnknown
 from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, start_of_hour
 from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from ..models import utcnow
-from . import ledger_pg, ledger_sqlite
+from . import in_doubt, ledger_pg, ledger_sqlite
 from .batch_rows import batch_row, write_batch
 from .batcher import Batcher
+from .commit import commit, pipelined
 from .driver import backoff, bind_time, closed_by_server, count_retry, is_retryable, rollback
 from .ledger_rows import BatchRows, fact_rows
 from .writer_client import WriterUnavailable
@@ -78,19 +79,27 @@ class Ledger:
         """A move's transfer, or a customer's batch's record, and whether it replays one; raises the refusal."""
         size = len(unit.moves) if isinstance(unit, BatchOrder) else 1
         LEDGER_IN_FLIGHT.inc(size)
+        sent = in_doubt.mark()
         try:
-            if self.writer is not None and not (isinstance(unit, Move) and unit.refused is not None):
-                try:
-                    outcome = self.writer.run(unit)
-                except WriterUnavailable:
-                    pass  # the client logs it once; this process runs the engine itself
-                else:
-                    if isinstance(outcome, BaseException):
-                        raise outcome
-                    return outcome
-            return self._batcher.submit(unit)
+            return self._submit(unit)
+        except BankError as error:
+            if not isinstance(error, OutcomeUnknown):
+                in_doubt.settled(sent)
+            raise
         finally:
             LEDGER_IN_FLIGHT.dec(size)
+
+    def _submit(self, unit: Unit):
+        if self.writer is not None and not (isinstance(unit, Move) and unit.refused is not None):
+            try:
+                outcome = self.writer.run(unit)
+            except WriterUnavailable:
+                pass  # the client logs it once; this process runs the engine itself
+            else:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            return outcome
+        return self._batcher.submit(unit)
 
     def run_batch(self, units: list[Unit]) -> list[Outcome]:
         """Decide and write ``units`` (moves and customers' batches) as one batch, in this thread: one outcome each."""
@@ -131,7 +140,7 @@ class Ledger:
             outcomes = [answers.of(x, records) for x in decided]
             for order, record in answers.new_batches:
                 write_batch(driver, dialect, batch_row(order, record, bind_time(dialect, now)))
-            if not _commit(driver):
+            if not commit(driver):
                 return [OutcomeUnknown() if fresh else outcome for outcome, fresh in zip(outcomes, answers.fresh)]
         return outcomes
 
@@ -164,7 +173,7 @@ class Ledger:
                     if closed_by_server(driver):
                         raise _Disconnected("the server closed the connection while it was idle")
                     # Pipeline mode: BEGIN goes out with the read, the write with the COMMIT.
-                    with driver.pipeline():
+                    with pipelined(driver):
                         yield driver
                 else:
                     driver.execute("BEGIN IMMEDIATE")
@@ -197,17 +206,6 @@ def _retrying(once: Callable[[], T]) -> T:
 
 class _Disconnected(psycopg.OperationalError):
     """The connection was lost before COMMIT: nothing was written, the batch may run again."""
-
-
-def _commit(driver) -> bool:
-    """COMMIT; False when the connection was lost during it, so that its outcome is unknown."""
-    try:
-        driver.commit()
-    except psycopg.OperationalError:
-        if driver.broken or driver.closed:
-            return False
-        raise
-    return True
 
 
 def _record(decision: Accepted, transfer_id: int, now) -> TransferRecord:

@@ -2,7 +2,7 @@
 
 from flask import flash, render_template, request
 
-from ..domain.errors import BankError, IdempotencyKeyReused
+from ..domain.errors import BankError, IdempotencyKeyReused, OutcomeUnknown
 from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
 from ..guards import current_user
 from ..services import accounts, history, transfers
@@ -68,6 +68,13 @@ def confirm_transfer():
             limits=transfer_limits(),
             client_ip=request.remote_addr,
         )
+    except OutcomeUnknown:
+        # The same form, with the same token: sending it again replays the transfer if it was made.
+        form.form_errors.append(
+            "We could not confirm whether this transfer was sent. Check your account's history before anything else; "
+            "pressing Confirm and send again is safe: it never sends the money twice."
+        )
+        return render_template("transfer_confirm.html", form=form), 503
     except IdempotencyKeyReused:
         form.token.data = new_idempotency_token()
         form.form_errors.append(
