@@ -127,6 +127,22 @@ def test_a_writer_that_goes_away_mid_request_leaves_the_outcome_unknown(tmp_path
     listener.close()
 
 
+def test_a_writer_that_never_answers_leaves_the_outcome_unknown_after_the_reply_deadline(tmp_path):
+    path = str(tmp_path / "w.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    held = []
+    threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
+    client = WriterClient(path, reply_timeout=0.5)
+    with pytest.raises(errors.OutcomeUnknown):
+        client.run(MOVE)  # a frozen writer: the request waits for the deadline, not for ever
+    client.close()
+    for connection, _ in held:
+        connection.close()
+    listener.close()
+
+
 def test_the_writer_ends_when_its_parent_is_gone(db, tmp_path):
     orphan = subprocess.run(
         [

@@ -98,7 +98,7 @@ class Ledger:
             else:
                 if isinstance(outcome, BaseException):
                     raise outcome
-            return outcome
+                return outcome
         return self._batcher.submit(unit)
 
     def run_batch(self, units: list[Unit]) -> list[Outcome]:

@@ -13,6 +13,10 @@ from .wire import move_line, order_line, outcome_from
 
 log = structlog.get_logger("minibank.sqlite_writer")
 
+# How long a worker waits for the writer's answer: a writer stuck longer (a frozen disk, a
+# stopped process) must not hold the request for ever; the move's outcome is then unknown.
+REPLY_TIMEOUT = 30.0
+
 
 class WriterUnavailable(Exception):
     """The writer process cannot be reached; nothing was sent to it."""
@@ -21,8 +25,9 @@ class WriterUnavailable(Exception):
 class WriterClient:
     """A worker's line to the writer process: one connection per thread, one request at a time."""
 
-    def __init__(self, socket_path: str):
+    def __init__(self, socket_path: str, *, reply_timeout: float = REPLY_TIMEOUT):
         self.socket_path = socket_path
+        self.reply_timeout = reply_timeout
         self._local = threading.local()
         self._opened: set = set()  # every thread's socket, to close them all at the end
         self._down = False  # said once in the log, not once per request, until it answers again
@@ -58,6 +63,7 @@ class WriterClient:
         channel = getattr(self._local, "channel", None)
         if channel is None:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(self.reply_timeout)
             try:
                 sock.connect(self.socket_path)
             except OSError as error:
