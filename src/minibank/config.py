@@ -104,14 +104,16 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
 
 
 def check_shared_limits(settings) -> None:
-    """Refuse production with several workers and no Redis: each would count rate limits and lockouts alone.
+    """Refuse production with several workers and no Redis: each would count rate limits alone.
+
+    (Login lockouts count in the database, shared by every worker whatever this says.)
 
     Called on the loaded settings and again by `minibank serve`, whose --workers comes later.
     """
     workers = settings["WORKERS"]
     if settings["PRODUCTION"] and workers > 1 and not settings["REDIS_URL"] and not settings["PER_PROCESS_LIMITS"]:
         raise ConfigError(
-            f"MINIBANK_REDIS_URL is unset but {workers} workers would each count rate limits and login lockouts "
+            f"MINIBANK_REDIS_URL is unset but {workers} workers would each count rate limits "
             "alone: set MINIBANK_REDIS_URL, run one worker, or accept that with MINIBANK_PER_PROCESS_LIMITS=true"
         )
 

@@ -6,11 +6,11 @@ import hashlib
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
-from limits.storage import storage_from_string
 
 from .db import Database
 from .domain.transfers import Limits
 from .security.throttle import LoginThrottle
+from .store.login_failures import DatabaseCounters
 
 db = Database()
 csrf = CSRFProtect()
@@ -58,10 +58,9 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     # The lockout is account protection, not a request limit: it stays on even when
-    # MINIBANK_RATELIMIT_ENABLED=false, in the same storage (memory or Redis).
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    # MINIBANK_RATELIMIT_ENABLED=false, and counts in the database, shared without Redis.
     app.extensions["minibank.login_throttle"] = LoginThrottle(
-        storage,
+        DatabaseCounters(db),
         app.config["LOGIN_LOCKOUT"],
         address_tiers=app.config["LOGIN_LOCKOUT_ADDRESS"],
         email_tiers=app.config["LOGIN_LOCKOUT_EMAIL"],

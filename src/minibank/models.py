@@ -206,6 +206,18 @@ outgoing_totals = Table(
     CheckConstraint("total > 0", name="total_positive"),
 )
 
+# Failed-login counts per lockout bucket (security/throttle.py), with their expiry in epoch
+# seconds of the throttle's clock: the lockout needs only the database.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    CheckConstraint("count > 0", name="count_positive"),
+)
+Index("ix_login_failures_expires_at", login_failures.c.expires_at)
+
 # One row per batch a customer sent (POST /api/v1/transfer-batches), written in the batch's
 # own transaction when it moved money: its idempotency key, and the results it answered, as
 # JSON (store/batch_rows.py).

@@ -1,8 +1,6 @@
 """The lockout's figures, counted on the throttle itself with a hand-moved clock."""
 
-from limits.storage import MemoryStorage
-
-from minibank.security.throttle import LoginThrottle, client_key
+from minibank.security.throttle import LoginThrottle, MemoryCounters, client_key
 
 DAY = 86400
 MIDNIGHT = 20_834 * DAY  # a UTC midnight: the day budgets count per UTC day
@@ -26,7 +24,7 @@ def guess(throttle, address, email="victim@example.com") -> bool:
 
 def test_one_address_gets_twenty_guesses_a_day():
     clock = Clock(MIDNIGHT)
-    throttle = LoginThrottle(MemoryStorage(), clock=clock)
+    throttle = LoginThrottle(MemoryCounters(), clock=clock)
     guesses = 0
     while clock.now < MIDNIGHT + DAY:
         guesses += guess(throttle, "10.0.0.1")
@@ -36,7 +34,7 @@ def test_one_address_gets_twenty_guesses_a_day():
 
 def test_a_thousand_addresses_get_one_guess_each_and_the_emails_budget():
     clock = Clock(MIDNIGHT)
-    throttle = LoginThrottle(MemoryStorage(), clock=clock)
+    throttle = LoginThrottle(MemoryCounters(), clock=clock)
     addresses = [f"10.{n // 250}.{n % 250}.1" for n in range(1000)]
     guesses = 0
     while clock.now < MIDNIGHT + DAY:  # every address tries every hour, as often as allowed
@@ -50,7 +48,7 @@ def test_a_thousand_addresses_get_one_guess_each_and_the_emails_budget():
 
 def test_a_fresh_address_is_never_held_back_by_other_addresses_failures():
     clock = Clock(MIDNIGHT)
-    throttle = LoginThrottle(MemoryStorage(), clock=clock)
+    throttle = LoginThrottle(MemoryCounters(), clock=clock)
     for n in range(200):
         guess(throttle, f"10.0.{n}.1")
     assert throttle.retry_after("victim@example.com", "10.0.0.1") is not None  # failed itself: waits
@@ -61,7 +59,7 @@ def test_a_fresh_address_is_never_held_back_by_other_addresses_failures():
 def test_a_success_forgets_the_pair_only():
     clock = Clock(MIDNIGHT)
     throttle = LoginThrottle(
-        MemoryStorage(), "2 per hour", address_tiers="3 per hour", email_tiers="2 per hour", clock=clock
+        MemoryCounters(), "2 per hour", address_tiers="3 per hour", email_tiers="2 per hour", clock=clock
     )
     guess(throttle, "10.0.0.1")
     guess(throttle, "10.0.0.1")
@@ -73,10 +71,10 @@ def test_a_success_forgets_the_pair_only():
 
 
 def test_keys_are_hashed():
-    storage = MemoryStorage()
+    storage = MemoryCounters()
     throttle = LoginThrottle(storage, clock=Clock(MIDNIGHT))
     throttle.failed("victim@example.com", "10.0.0.1")
-    stored = " ".join(storage.storage)
+    stored = " ".join(storage.counts)
     assert stored and "victim" not in stored and "10.0.0.1" not in stored
 
 

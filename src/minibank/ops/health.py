@@ -31,7 +31,7 @@ def readyz():
     ready = all(value == "ok" for value in checks.values())
     if current_app.config.get("PRODUCTION") and not current_app.config.get("REDIS_URL"):
         # Ready all the same (one worker, or MINIBANK_PER_PROCESS_LIMITS=true), but each
-        # process counts rate limits and login lockouts on its own: say so.
+        # process counts rate limits on its own: say so.
         checks["limits"] = "per-process"
     return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
 
