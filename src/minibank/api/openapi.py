@@ -90,8 +90,8 @@ def _parameters(op: Operation) -> list[dict]:
     if op.query is not None:
         schema = op.query.model_json_schema(mode="validation")
         required = set(schema.get("required", []))
-        for name, prop in schema["properties"].items():
-            prop = _without_null(prop)
+        for name, raw in schema["properties"].items():
+            prop = _without_null(raw)
             description = prop.pop("description", None)
             prop.pop("title", None)
             param = {"name": name, "in": "query", "required": name in required, "schema": prop}

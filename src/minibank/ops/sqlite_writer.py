@@ -134,7 +134,7 @@ def _run_batch(db, units: list[Move | BatchOrder]) -> list[bytes]:
 
 
 def _reply(requests: list, replies: list[bytes]) -> None:
-    for (client, _), reply in zip(requests, replies):
+    for (client, _), reply in zip(requests, replies, strict=True):
         try:
             client.sendall(reply)
         except OSError:

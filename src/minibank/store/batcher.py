@@ -73,7 +73,11 @@ class Batcher(Generic[Item, Result]):
             if successor is not None:
                 successor.leads = True
                 successor.done.set()
-        for slot, outcome in zip(batch, outcomes):
+        if len(outcomes) != len(batch):
+            # Every caller must wake: a short list would leave the rest waiting for ever.
+            wrong = RuntimeError(f"the batch's handler returned {len(outcomes)} outcomes for {len(batch)} items")
+            outcomes = [wrong] * len(batch)
+        for slot, outcome in zip(batch, outcomes, strict=True):
             slot.outcome = outcome
             slot.leads = False
             slot.done.set()

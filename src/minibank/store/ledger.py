@@ -132,7 +132,10 @@ class Ledger:
             for order, record in answers.new_batches:
                 write_batch(driver, dialect, batch_row(order, record, bind_time(dialect, now)))
             if not _commit(driver):
-                return [OutcomeUnknown() if fresh else outcome for outcome, fresh in zip(outcomes, answers.fresh)]
+                return [
+                    OutcomeUnknown() if fresh else outcome
+                    for outcome, fresh in zip(outcomes, answers.fresh, strict=True)
+                ]
         return outcomes
 
     def _write(self, driver, decisions: list[Decision], ids: list[int], now) -> list[TransferRecord | None]:
@@ -263,7 +266,7 @@ class _Answers:
         written = [next(records) for _ in decided.decisions]
         items = tuple(
             record if record is not None else ItemRefusal.of(decision.error)
-            for decision, record in zip(decided.decisions, written)
+            for decision, record in zip(decided.decisions, written, strict=True)
         )
         if not decided.moves:
             return self._answer(BatchRefused(items), fresh=False)

@@ -98,7 +98,7 @@ class BatchRows:
             "destination_after": [decision.destination.balance + decision.move.amount for decision in self.accepted],
             "details": [
                 _json({"amount": move.amount, "currency": decision.source.currency})
-                for move, decision in zip(moves, self.accepted)
+                for move, decision in zip(moves, self.accepted, strict=True)
             ],
             "customer": [move.customer for move in moves],
             "changed": list(after),
