@@ -6,7 +6,7 @@ import hashlib
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 
 from .db import Database
 from .domain.transfers import Limits
@@ -60,6 +60,11 @@ def init_app(app: Flask) -> None:
     # The lockout is account protection, not a request limit: it stays on even when
     # MINIBANK_RATELIMIT_ENABLED=false, in the same storage (memory or Redis).
     storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    if not isinstance(storage, Storage):
+        raise RuntimeError(
+            f"the rate limits' storage is an asyncio one ({type(storage).__name__}); "
+            "the login lockout needs a synchronous one, such as redis:// or memory://"
+        )
     app.extensions["minibank.login_throttle"] = LoginThrottle(
         storage,
         app.config["LOGIN_LOCKOUT"],

@@ -3,7 +3,7 @@
 from functools import cache
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .idempotency import KEY_HEADER, KEY_SCHEMA, REPLAYED_HEADER
 from .registry import OPERATIONS, PROBLEM, Operation
@@ -54,8 +54,8 @@ def document() -> dict:
     }
 
 
-def _models() -> dict[tuple[type[BaseModel], str], None]:
-    models = {(Problem, "serialization"): None}
+def _models() -> dict[tuple[type[BaseModel], JsonSchemaMode], None]:
+    models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
     for op in OPERATIONS:
         if op.body is not None:
             models[(op.body, "validation")] = None
@@ -126,7 +126,7 @@ def _response(op: Operation, status: int, answer, refs: dict) -> dict:
         response["content"] = {PROBLEM_JSON: {"schema": {"$ref": REF.format(model=PROBLEM)}}}
     elif isinstance(answer, type):
         response["content"] = {"application/json": {"schema": refs[(answer, "serialization")]}}
-    headers = {}
+    headers: dict[str, dict[str, object]] = {}
     if status == 201 and op.idempotent:
         headers[REPLAYED_HEADER] = {
             "description": "true when this is the stored answer to an earlier request with the same key",

@@ -80,7 +80,7 @@ def serve(database: str, socket_path: str, parent: int) -> None:
                 client, _ = listener.accept()
                 buffers[client] = bytearray()
                 selector.register(client, selectors.EVENT_READ)
-            else:
+            elif isinstance(key.fileobj, socket.socket):  # every other registration is a client
                 requests.extend(_read(key.fileobj, buffers, selector))
         if requests:
             _reply(requests, _run_batch(db, [unit for _, unit in requests]))

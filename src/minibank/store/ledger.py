@@ -25,6 +25,7 @@ from ..domain.batches import (
     BatchRecord,
     BatchRefused,
     ItemRefusal,
+    ItemResult,
     OrderDecision,
     Unit,
     decide_units,
@@ -264,10 +265,7 @@ class _Answers:
             record = self.written.get(("batch", order.owner_id, order.key))
             return self._answer((record, True) if record is not None else OutcomeUnknown(), fresh=True)
         written = [next(records) for _ in decided.decisions]
-        items = tuple(
-            record if record is not None else ItemRefusal.of(decision.error)
-            for decision, record in zip(decided.decisions, written, strict=True)
-        )
+        items = tuple(_item(decision, record) for decision, record in zip(decided.decisions, written, strict=True))
         if not decided.moves:
             return self._answer(BatchRefused(items), fresh=False)
         record = BatchRecord(next(self.batch_ids), order.owner_id, order.mode, status_of(items), self.now, items)
@@ -278,3 +276,12 @@ class _Answers:
     def _answer(self, outcome: Outcome, *, fresh: bool) -> Outcome:
         self.fresh.append(fresh)
         return outcome
+
+
+def _item(decision: Decision, record: TransferRecord | None) -> ItemResult:
+    """A batch item's result: the transfer written for it, else its refusal."""
+    if record is not None:
+        return record
+    if isinstance(decision, Refused):
+        return ItemRefusal.of(decision.error)
+    raise RuntimeError(f"a batch's item was neither written nor refused: {decision!r}")
