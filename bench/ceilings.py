@@ -30,7 +30,7 @@ def pgbench_init(admin_url: str, database: str, scale: int) -> None:
     subprocess.run(["pgbench", *args, "-i", "-s", str(scale), "-q", database], check=True, capture_output=True, env=env)
 
 
-def pgbench_tps(admin_url: str, database: str, *, clients: int, seconds: int, simple_update: bool) -> float:
+def pgbench_tps(admin_url: str, database: str, *, clients: int, seconds: float, simple_update: bool) -> float:
     """TPC-B-like transactions per second at ``clients`` (``-N``: skip the branch and teller updates)."""
     command = [
         "pgbench",

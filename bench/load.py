@@ -51,7 +51,7 @@ def run_wrk(
         check=True,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    line = next(l for l in completed.stdout.splitlines() if l.startswith("BENCH_JSON "))
+    line = next(text for text in completed.stdout.splitlines() if text.startswith("BENCH_JSON "))
     figures = json.loads(line.removeprefix("BENCH_JSON "))
     duration = figures["duration_us"] / 1e6
     statuses = {int(k): v for k, v in figures["statuses"].items()}

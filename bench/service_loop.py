@@ -25,7 +25,7 @@ def main(url: str, count: int = 2000) -> None:
     transfers.deposit(db, account=a.number, amount=10**12)
     limits = Limits(per_transfer=10**9, daily=10**15)
     wall, cpu = time.perf_counter(), time.process_time()
-    for i in range(count):
+    for _ in range(count):
         transfers.transfer(db, actor_id=owner.id, source=a.number, destination=b.number, amount=1, limits=limits)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(

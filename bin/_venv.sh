@@ -9,7 +9,7 @@ ensure_venv() {
     wanted="$(cat pyproject.toml requirements.lock | cksum)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -c requirements.lock -e ".[test,bench]"
+        .venv/bin/python -m pip install --quiet -c requirements.lock -e ".[test,bench,dev]"
         printf '%s' "$wanted" > "$stamp"
     fi
 }

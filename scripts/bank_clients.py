@@ -122,7 +122,9 @@ def writer(plan: Plan, index: int) -> Report:
         answer = retrying(
             plan,
             report,
-            lambda base: call(base, "POST", "/api/v1/transfers", token=customer.token, body=body, key=key),
+            lambda base, token=customer.token, body=body, key=key: call(
+                base, "POST", "/api/v1/transfers", token=token, body=body, key=key
+            ),
             rotate=index + sequence,
         )
         sequence += 1
@@ -156,7 +158,7 @@ def reader(plan: Plan, index: int) -> Report:
         answer = retrying(
             plan,
             report,
-            lambda base: call(base, "GET", "/api/v1/accounts", token=customer.token),
+            lambda base, token=customer.token: call(base, "GET", "/api/v1/accounts", token=token),
             rotate=index + report.counts["reads"],
         )
         if answer is None:

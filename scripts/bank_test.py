@@ -120,7 +120,9 @@ def final_total(plan: Plan, report: Report) -> int:
     """The test customers' money through the API once the load has stopped, every read checked."""
     total = 0
     for customer in plan.customers:
-        answer = retrying(plan, report, lambda base: call(base, "GET", "/api/v1/accounts", token=customer.token))
+        answer = retrying(
+            plan, report, lambda base, token=customer.token: call(base, "GET", "/api/v1/accounts", token=token)
+        )
         if answer is None:
             report.problem(f"{customer.email}: no final read")
             continue

@@ -21,7 +21,7 @@ from .support.services import redis_url  # noqa: F401  (fixture, re-exported for
 
 
 @pytest.fixture
-def app(database_url, tmp_path, monkeypatch):
+def app(database_url, tmp_path, monkeypatch):  # noqa: F811  (the fixture imported above)
     """A fresh app on a migrated, empty database of each engine."""
     monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": False})

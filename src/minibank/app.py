@@ -23,7 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     _harden_session_cookie(app)
     if app.config["PROXY_COUNT"]:
         # Trust X-Forwarded-For only from the configured number of proxies in front.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+        # Flask's documented way to add WSGI middleware; its stub declares wsgi_app a method.
+        proxied = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
     from . import api, commands, errors, extensions, web
     from .ops import exporter, health, logging, requests

@@ -183,7 +183,7 @@ def _jwt_keys(value: str | None, secret: str, production: bool) -> list[tuple[st
     if not value:
         # Derived so that a key is never the raw session secret itself.
         return [("k0", hashlib.sha256(b"minibank-jwt:" + secret.encode()).hexdigest())]
-    keys = []
+    keys: list[tuple[str, str]] = []
     for item in value.split(","):
         kid, sep, key = item.strip().partition(":")
         if not sep or not kid or not key:

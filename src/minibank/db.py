@@ -3,7 +3,7 @@
 import sqlite3
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
@@ -18,7 +18,10 @@ MAX_ATTEMPTS = 8
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A read without a snapshot runs each statement on its own: no BEGIN and COMMIT round trips
 # around one SELECT. SQLite's driver never begins by itself (see _configure_sqlite).
-_AUTOCOMMIT = {"postgresql": {"isolation_level": "AUTOCOMMIT"}, "sqlite": {"minibank_autocommit": True}}
+_AUTOCOMMIT: dict[str, dict[str, Any]] = {
+    "postgresql": {"isolation_level": "AUTOCOMMIT"},
+    "sqlite": {"minibank_autocommit": True},
+}
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -62,9 +65,9 @@ class Database:
     """The bank's database: an engine and two verbs, ``read`` and ``write``."""
 
     def __init__(self, url: str | None = None, **engine_options):
-        self.engine: Engine | None = None
+        self._engine: Engine | None = None
         self._writers: WriterQueue | None = None
-        self.ledger = None  # the ledger engine (store/ledger.py): every movement of money goes through it
+        self._ledger: Ledger | None = None
         if url:
             self._bind(make_engine(url, **engine_options))
 
@@ -74,10 +77,24 @@ class Database:
         app.extensions["minibank.db"] = self
 
     def _bind(self, engine: Engine) -> None:
-        self.engine = engine
+        self._engine = engine
         path = engine.url.database if engine.dialect.name == "sqlite" else None
         self._writers = WriterQueue(f"{path}-writers") if path and path != ":memory:" else None
-        self.ledger = Ledger(self)
+        self._ledger = Ledger(self)
+
+    @property
+    def engine(self) -> Engine:
+        """The bound engine; an error before ``init_app`` (or a URL) bound one."""
+        if self._engine is None:
+            raise RuntimeError("the database is not bound to an engine yet: give it a URL or call init_app")
+        return self._engine
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger engine (store/ledger.py): every movement of money goes through it."""
+        if self._ledger is None:
+            raise RuntimeError("the database is not bound to an engine yet: give it a URL or call init_app")
+        return self._ledger
 
     @property
     def display_url(self) -> str:
@@ -136,14 +153,14 @@ class Database:
 
     def renew_locks(self) -> None:
         """Make the write queue's and the ledger engine's locks anew, in this process."""
-        for part in (self._writers, self.ledger):
+        for part in (self._writers, self._ledger):
             if part is not None:
                 part.renew()
 
     def dispose(self) -> None:
         """Close every pooled connection (after a fork, or at shutdown)."""
-        if self.engine is not None:
-            self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def _retrying(once: Callable[[], T], attempts: int, retry_unique: tuple[str, ...]) -> T:

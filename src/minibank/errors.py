@@ -108,13 +108,18 @@ STATUS_BY_CODE = {
 
 def status_of(error: BankError) -> int:
     """The HTTP status that answers ``error``."""
-    return STATUS_BY_CODE.get(error.code, 422)
+    return status_for_code(error.code)
+
+
+def status_for_code(code: str) -> int:
+    """The HTTP status that answers a refusal with this code (a batch item keeps only the code)."""
+    return STATUS_BY_CODE.get(code, 422)
 
 
 def _bank_error(error: BankError):
-    headers = {}
-    if getattr(error, "retry_after", None):
-        headers["Retry-After"] = error.retry_after
+    headers: dict[str, str] = {}
+    if error.retry_after:
+        headers["Retry-After"] = str(error.retry_after)
     errors = getattr(error, "errors", None)
     if errors is None and error.field:
         errors = [{"field": error.field, "code": error.code, "message": error.detail}]

@@ -48,8 +48,11 @@ def _migrating(engine: Engine):
     """
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        driver = None  # SQLite's own connection, to switch foreign keys outside a transaction
         if sqlite:
             driver = connection.connection.driver_connection
+            if driver is None:
+                raise RuntimeError("the SQLite connection has no driver connection (it was invalidated)")
             enforced = driver.execute("PRAGMA foreign_keys").fetchone()[0]
             driver.execute("PRAGMA foreign_keys=OFF")
         try:
@@ -60,7 +63,7 @@ def _migrating(engine: Engine):
                     if broken is not None:
                         raise RuntimeError(f"migration left a foreign key broken: {tuple(broken)}")
         finally:
-            if sqlite:
+            if driver is not None:
                 driver.execute(f"PRAGMA foreign_keys={enforced}")
 
 

@@ -158,7 +158,7 @@ def test_every_operation_is_rate_limited(database_url, bank):
     try:
         client = limited.test_client()
         # Revoking last: it ends the token the others use.
-        for method, path, spec in sorted(OPERATIONS, key=lambda op: op[2]["operationId"] == "revoke"):
+        for method, path, _spec in sorted(OPERATIONS, key=lambda op: op[2]["operationId"] == "revoke"):
             first = client.open(url(path), method=method, json={}, headers=teller.headers)
             refused = client.open(url(path), method=method, json={}, headers=teller.headers)
             assert refused.status_code == 429, (method, path, first.status_code)
@@ -198,9 +198,9 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
                 continue
             caller, body = valid[spec["operationId"]]
             headers = getattr(caller, "headers", caller)
-            path = path.replace("{user_id}", str(bob.user.id))
-            response = client.open(path, method=method, json=body, headers=headers)
-            assert response.status_code == 503, (path, response.get_json())
+            target = path.replace("{user_id}", str(bob.user.id))
+            response = client.open(target, method=method, json=body, headers=headers)
+            assert response.status_code == 503, (target, response.get_json())
             assert response.get_json()["code"] == "busy" and response.headers["Retry-After"] == "1"
     finally:
         blocker.rollback()

@@ -16,7 +16,7 @@ def test_landing_page_is_the_login_form_for_visitors(client):
 
 
 def test_dashboard_lists_accounts_totals_and_the_latest_five_movements(client, db, customer, make_account):
-    user, funded, empty = customer
+    user, funded, _empty = customer
     make_account(owner=user, balance=2_550, name="Travel", currency="EUR")
     other = make_account(balance=0)
     for n in range(1, 7):

@@ -33,11 +33,14 @@ def test_a_changed_rule_refuses_transfers_and_cash_moves(client, bank, monkeypat
 
     monkeypatch.setattr(rule, "check_transfer", changed)
     teller, alice, bob = bank.teller(), bank.customer(balance=100_00), bank.customer()
-    send = lambda amount: client.post(
-        "/api/v1/transfers",
-        headers=alice.headers,
-        json={"from_account": alice.account, "to_account": bob.account, "amount": amount},
-    )
+
+    def send(amount):
+        return client.post(
+            "/api/v1/transfers",
+            headers=alice.headers,
+            json={"from_account": alice.account, "to_account": bob.account, "amount": amount},
+        )
+
     refused = send("42.42")
     assert (refused.status_code, refused.get_json()["code"]) == (422, "limit_exceeded")
     assert send("42.43").status_code == 201
@@ -69,12 +72,15 @@ def test_a_changed_rule_takes_effect_in_every_serving_mode(database_url, tmp_pat
             f"{server.base}/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=10
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        send = lambda amount: requests.post(
-            f"{server.base}/api/v1/transfers",
-            headers=headers,
-            timeout=10,
-            json={"from_account": source, "to_account": other, "amount": amount},
-        )
+
+        def send(amount):
+            return requests.post(
+                f"{server.base}/api/v1/transfers",
+                headers=headers,
+                timeout=10,
+                json={"from_account": source, "to_account": other, "amount": amount},
+            )
+
         refused = send("42.42")
         assert (refused.status_code, refused.json()["code"]) == (422, "limit_exceeded"), refused.text
         assert send("42.43").status_code == 201

@@ -8,7 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 
@@ -40,16 +40,16 @@ def app_server(env: dict[str, str], *, args: tuple[str, ...] = (), log: Path | N
     port = free_port()
     full_env = {**os.environ, **env}
     command = [sys.executable, "-m", "minibank.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    output = open(log, "ab") if log else subprocess.DEVNULL
-    process = subprocess.Popen(command, env=full_env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/healthz")
-        yield base
-    finally:
-        stop_process(process)
-        if log:
-            output.close()
+    with open(log, "ab") if log else nullcontext(subprocess.DEVNULL) as output:
+        process = subprocess.Popen(
+            command, env=full_env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            wait_until_up(f"{base}/healthz")
+            yield base
+        finally:
+            stop_process(process)
 
 
 def stop_process(process: subprocess.Popen) -> None:

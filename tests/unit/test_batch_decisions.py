@@ -71,3 +71,17 @@ def test_the_same_batch_twice_in_one_engine_batch_moves_once():
     decided = decide_units([first, twin, _order(_move(A, C, 1), request_hash="x")], _facts(A=100, B=0, C=0))
     assert decided[0].moves and decided[1].twin and not decided[1].decisions
     assert isinstance(decided[2].error, IdempotencyKeyReused)
+
+
+def test_a_changed_rule_that_lets_a_missing_account_through_still_refuses_the_move(monkeypatch):
+    # The rule is one function that may be replaced; the accounts it was given may be None, and
+    # an accepted move with None for an account used to fail the whole batch with AttributeError.
+    from minibank.domain import transfers as rule
+    from minibank.domain.errors import AccountNotFound, UnknownDestination
+
+    monkeypatch.setattr(rule, "check_transfer", lambda **facts: None)
+    unknown = "1000000049"
+    decided = decide_units([_move(A, unknown, 10), _move(unknown, B, 10), _move(A, B, 10)], _facts(A=100, B=0, C=0))
+    assert isinstance(decided[0], Refused) and isinstance(decided[0].error, UnknownDestination)
+    assert isinstance(decided[1], Refused) and isinstance(decided[1].error, AccountNotFound)
+    assert isinstance(decided[2], Accepted) and decided[2].source.balance == 100

@@ -55,7 +55,7 @@ def test_missing_source_and_destination():
 
 def test_daily_limit_counts_what_was_already_sent():
     check(limits=Limits(daily=1000), sent=900, amount=100)
-    with pytest.raises(errors.LimitExceeded, match="still send 1.00"):
+    with pytest.raises(errors.LimitExceeded, match=r"still send 1\.00"):
         check(limits=Limits(daily=1000), sent=900, amount=101)
 
 

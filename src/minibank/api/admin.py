@@ -1,6 +1,7 @@
 """API for tellers (role admin): cash in and out, the audit trail, disabling users."""
 
 from flask import request
+from pydantic import BaseModel
 
 from ..domain.accounts import normalize_number
 from ..domain.money import parse_amount
@@ -15,7 +16,7 @@ from .registry import PROBLEM, operation
 from .schemas import AdminUserOut, AuditPageOut, CashIn, TransferOut
 from .shapes import admin_user_out, audit_event_out, transfer_out
 
-_CASH = {201: TransferOut, 404: PROBLEM, 409: PROBLEM}
+_CASH: dict[int, type[BaseModel] | str | None] = {201: TransferOut, 404: PROBLEM, 409: PROBLEM}
 _USER_ID = {"user_id": {"type": "integer"}}
 
 

@@ -6,7 +6,7 @@ from ..domain.accounts import normalize_number
 from ..domain.batches import BatchRefused, ItemRefusal
 from ..domain.errors import BankError, InvalidInput
 from ..domain.money import parse_amount
-from ..errors import error_response, status_of
+from ..errors import error_response, status_for_code
 from ..extensions import batch_rate, db, limit_per_user, transfer_limits
 from ..guards import current_user, require_token
 from ..services import batches
@@ -108,6 +108,6 @@ def batch_out(record) -> dict:
 
 def _item_out(index: int, item) -> dict:
     if isinstance(item, ItemRefusal):
-        problem = {"code": item.code, "status": status_of(item), "detail": item.detail, "field": item.field}
+        problem = {"code": item.code, "status": status_for_code(item.code), "detail": item.detail, "field": item.field}
         return {"index": index, "status": "refused", "transfer": None, "problem": problem}
     return {"index": index, "status": "moved", "transfer": transfer_out(item), "problem": None}

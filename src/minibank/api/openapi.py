@@ -3,7 +3,7 @@
 from functools import cache
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .idempotency import KEY_HEADER, KEY_SCHEMA, REPLAYED_HEADER
 from .registry import OPERATIONS, PROBLEM, Operation
@@ -54,8 +54,8 @@ def document() -> dict:
     }
 
 
-def _models() -> dict[tuple[type[BaseModel], str], None]:
-    models = {(Problem, "serialization"): None}
+def _models() -> dict[tuple[type[BaseModel], JsonSchemaMode], None]:
+    models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
     for op in OPERATIONS:
         if op.body is not None:
             models[(op.body, "validation")] = None
@@ -90,8 +90,8 @@ def _parameters(op: Operation) -> list[dict]:
     if op.query is not None:
         schema = op.query.model_json_schema(mode="validation")
         required = set(schema.get("required", []))
-        for name, prop in schema["properties"].items():
-            prop = _without_null(prop)
+        for name, raw in schema["properties"].items():
+            prop = _without_null(raw)
             description = prop.pop("description", None)
             prop.pop("title", None)
             param = {"name": name, "in": "query", "required": name in required, "schema": prop}
@@ -128,7 +128,7 @@ def _response(op: Operation, status: int, answer, refs: dict) -> dict:
         response["content"] = {PROBLEM_JSON: {"schema": {"$ref": REF.format(model=PROBLEM)}}}
     elif isinstance(answer, type):
         response["content"] = {"application/json": {"schema": refs[(answer, "serialization")]}}
-    headers = {}
+    headers: dict[str, dict[str, object]] = {}
     if status == 201 and op.idempotent:
         headers[REPLAYED_HEADER] = {
             "description": "true when this is the stored answer to an earlier request with the same key",

@@ -3,7 +3,7 @@
 import base64
 import binascii
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from flask import request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -42,11 +42,15 @@ def _calendar_date(text: str) -> date:
     return date.fromisoformat(text)  # ValueError (a 422) for a day that does not exist
 
 
-DateText = Annotated[
-    str,
-    Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}, examples=["2026-01-31"]),
-    AfterValidator(_calendar_date),
-]
+if TYPE_CHECKING:
+    # What the field holds once validated; pydantic checks the text and its schema says so.
+    DateText = date
+else:
+    DateText = Annotated[
+        str,
+        Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}, examples=["2026-01-31"]),
+        AfterValidator(_calendar_date),
+    ]
 Limit = Annotated[int, Field(ge=1, le=PAGE_MAX, description=f"Page size, 1 to {PAGE_MAX}")]
 Cursor = Annotated[str, Field(max_length=64, description="``next_cursor`` of the previous page")]
 

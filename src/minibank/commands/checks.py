@@ -46,8 +46,8 @@ def verify_audit_command(no_seal, anchors):
         click.echo(f"sealed {audit_seal.seal(db)} new events")
     report = audit_chain.verify(db, anchors=dict(anchors))
     click.echo(f"events: {report.sealed} chained, {report.unsealed} not yet sealed")
-    if not report.ok:
-        problem = report.problem
+    problem = report.problem
+    if problem is not None:
         click.echo(f"FAIL at event id {problem.id} seq {problem.seq}: {problem.reason}")
         raise SystemExit(1)
     click.echo(f"audit chain OK; head {report.head_seq}:{report.head_hash} (keep it to pass as --anchor later)")

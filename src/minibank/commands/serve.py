@@ -34,7 +34,8 @@ def serve_command(host, port, workers, threads):
     """
     from ..ops.serve import serve
 
-    app = current_app._get_current_object()
+    # flask types current_app as Flask, though it is the LocalProxy that has this method.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if workers:
         app.config["WORKERS"] = workers
     settings.check_shared_limits(app.config)  # --workers may ask for more processes than the settings did

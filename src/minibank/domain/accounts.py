@@ -5,7 +5,7 @@ import secrets
 
 NUMBER_LENGTH = 10
 _BODY_LENGTH = NUMBER_LENGTH - 2
-_NUMBER = re.compile(r"[0-9]{%d}" % NUMBER_LENGTH)
+_NUMBER = re.compile(rf"[0-9]{{{NUMBER_LENGTH}}}")
 
 
 def check_digits(body: str) -> str:

@@ -5,6 +5,7 @@ moves and customers' batches alike, to ``decide_units``, which judges each move 
 rule (moves.Running); the engine writes a batch's record in the transaction of its transfers.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -150,7 +151,7 @@ def _decide_order(order: BatchOrder, running: Running, facts: Facts, orders_in_b
     return decided
 
 
-def status_of(items: list[ItemResult]) -> str:
+def status_of(items: Sequence[ItemResult]) -> str:
     """Applied or partial, by how many of the items moved (a batch that moved nothing is refused, not kept)."""
     return APPLIED if all(isinstance(item, TransferRecord) for item in items) else PARTIAL
 

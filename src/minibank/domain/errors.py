@@ -6,6 +6,7 @@ class BankError(Exception):
 
     code = "bank_error"
     field: str | None = None
+    retry_after: int | None = None  # seconds to wait before trying again, sent as Retry-After
 
     def __init__(self, detail: str | None = None, *, field: str | None = None):
         super().__init__(detail or self.default_detail())

@@ -7,10 +7,14 @@ one judge of every movement, on every engine.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from . import transfers as rule
-from .errors import BankError, IdempotencyKeyReused, Unauthenticated
+from .errors import AccountNotFound, BankError, IdempotencyKeyReused, Unauthenticated, UnknownDestination
 from .transfers import AccountState, Limits
+
+if TYPE_CHECKING:  # batches imports this module
+    from .batches import BatchRecord
 
 TRANSFER = "transfer"
 DEPOSIT = "deposit"
@@ -93,7 +97,7 @@ class Facts:
     sent_last_24h: dict[int, int] = field(default_factory=dict)
     stored: dict[tuple[int | None, str], tuple[str, TransferRecord]] = field(default_factory=dict)
     # Customers' batches stored under their keys: (owner, key) -> (request hash, batches.BatchRecord).
-    batches: dict[tuple[int, str], tuple[str, object]] = field(default_factory=dict)
+    batches: "dict[tuple[int, str], tuple[str, BatchRecord]]" = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,7 @@ class Replayed:
     """A retry of a committed move: its stored result."""
 
     move: Move
-    record: TransferRecord
+    record: TransferRecord | None  # None: its twin earlier in the same batch, not written yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +202,18 @@ def _with_balance(state: AccountState, balance: int) -> AccountState:
     return AccountState(state.id, state.owner_id, state.currency, state.status, state.kind, balance)
 
 
-def _decide_one(move: Move, facts: Facts, accounts, sent, keys_in_batch) -> Decision:
+def _decide_one(
+    move: Move,
+    facts: Facts,
+    accounts: dict[str, AccountState],
+    sent: dict[int, int],
+    keys_in_batch: dict[tuple[int | None, str], Move],
+) -> Decision:
     if move.refused is not None:
         return Refused(move, move.refused)
     try:
         if move.session is not None:
-            user = facts.users.get(move.actor_id)
+            user = facts.users.get(move.actor_id) if move.actor_id is not None else None
             if (
                 user is None
                 or user.status != "active"
@@ -230,8 +240,14 @@ def _decide_one(move: Move, facts: Facts, accounts, sent, keys_in_batch) -> Deci
             destination=destination,
             amount=move.amount,
             limits=move.limits,
-            sent_last_24h=sent.get(move.customer, 0),
+            sent_last_24h=sent.get(move.customer, 0) if move.customer is not None else 0,
         )
+        # The rule may be changed (one function, looked up above); a rule that lets a missing
+        # account through must not reach the balances and the writes with None for it.
+        if source is None:
+            raise AccountNotFound()
+        if destination is None:
+            raise UnknownDestination()
     except BankError as error:
         return Refused(move, error)
     return Accepted(move, source, destination)

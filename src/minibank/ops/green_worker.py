@@ -74,7 +74,8 @@ def _cooperative_psycopg() -> None:
         return
     waiting.wait = waiting.wait_poll
     waiting._ready = waiting._ready_poll
-    waiting.DefaultSelector = selectors.DefaultSelector
+    # The stub declares DefaultSelector a class; replacing it on the module is the point here.
+    waiting.DefaultSelector = selectors.DefaultSelector  # type: ignore[misc]
 
 
 def _no_server_banner() -> None:

@@ -1,6 +1,8 @@
 """A structlog processor that keeps secrets and full account numbers out of the logs."""
 
+from collections.abc import MutableMapping
 from functools import lru_cache
+from typing import Any
 
 REDACTED = "[redacted]"
 # Substrings, so that new_password, refresh_token, set-cookie and x-csrf-token are caught too.
@@ -48,9 +50,9 @@ def _mask_any(value):
     return "*" * (len(text) - 4) + text[-4:]
 
 
-def redact(_logger, _method, event_dict: dict) -> dict:
+def redact(_logger: object, _method: str, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
     """Replace secret-named values and mask account numbers, at any depth."""
-    cleaned = {}
+    cleaned: dict[str, Any] = {}
     for key, value in event_dict.items():
         treatment = _treatment(key)
         # Most values are plain ones under plain keys: kept as they are, without a call.

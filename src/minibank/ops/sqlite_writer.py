@@ -80,7 +80,7 @@ def serve(database: str, socket_path: str, parent: int) -> None:
                 client, _ = listener.accept()
                 buffers[client] = bytearray()
                 selector.register(client, selectors.EVENT_READ)
-            else:
+            elif isinstance(key.fileobj, socket.socket):  # every other registration is a client
                 requests.extend(_read(key.fileobj, buffers, selector))
         if requests:
             _reply(requests, _run_batch(db, [unit for _, unit in requests]))
@@ -134,7 +134,7 @@ def _run_batch(db, units: list[Move | BatchOrder]) -> list[bytes]:
 
 
 def _reply(requests: list, replies: list[bytes]) -> None:
-    for (client, _), reply in zip(requests, replies):
+    for (client, _), reply in zip(requests, replies, strict=True):
         try:
             client.sendall(reply)
         except OSError:

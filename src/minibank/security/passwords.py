@@ -33,7 +33,7 @@ _hasher = make_hasher()
 
 def configure(*, memory_kib: int, time_cost: int, parallelism: int) -> None:
     """Set the cost of new hashes; older hashes are upgraded at their owner's next login."""
-    global _hasher
+    global _hasher  # noqa: PLW0603 - one hasher for the process, set from the settings at start-up
     _hasher = make_hasher(memory_kib, time_cost, parallelism)
 
 

@@ -62,7 +62,8 @@ def authenticate(
             _record(db, "login.lockout", user_id, client_ip, outcome="locked")
         raise InvalidCredentials()
     throttle.succeeded(email_text, client_ip)
-    if passwords.needs_rehash(row.password_hash):
+    # password_ok means the password is text; the isinstance says so to the type checker too.
+    if isinstance(password, str) and passwords.needs_rehash(row.password_hash):
         _set_password_hash(db, row.id, passwords.hash_password(password))
     _record(db, "login.succeeded", row.id, client_ip)
     return user_from_row(row)

@@ -2,11 +2,12 @@
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Row, bindparam, text
 
 from ..db import Database
 from ..domain.errors import InvalidCursor, InvalidInput
@@ -111,7 +112,7 @@ def page(
     return HistoryPage(account, items, next_cursor)
 
 
-def _rows(conn: Connection, params: dict) -> list:
+def _rows(conn: Connection, params: dict) -> Sequence[Row[Any]]:
     return conn.execute(_PAGE, params).all()
 
 

@@ -30,6 +30,11 @@ def results_json(items: tuple[ItemResult, ...]) -> str:
     ).decode()
 
 
+def refusals_from(text: str | bytes) -> tuple[ItemRefusal, ...]:
+    """The items of a batch refused whole, as ``results_json`` wrote them: refusals only."""
+    return tuple(ItemRefusal(**item) for item in orjson.loads(text))
+
+
 def results_from(text: str | bytes, *, owner_id: int, created_at: datetime) -> tuple[ItemResult, ...]:
     """The items ``results_json`` wrote."""
     return tuple(

@@ -4,7 +4,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -19,7 +19,7 @@ class _Slot:
         self.item = item
         self.done = threading.Event()
         self.leads = False
-        self.outcome = None
+        self.outcome: object = None
 
 
 class Batcher(Generic[Item, Result]):
@@ -57,7 +57,7 @@ class Batcher(Generic[Item, Result]):
             self._lead()
         if isinstance(slot.outcome, BaseException):
             raise slot.outcome
-        return slot.outcome
+        return cast(Result, slot.outcome)  # not an exception: the handler's result for this item
 
     def _lead(self) -> None:
         with self._mutex:
@@ -73,7 +73,11 @@ class Batcher(Generic[Item, Result]):
             if successor is not None:
                 successor.leads = True
                 successor.done.set()
-        for slot, outcome in zip(batch, outcomes):
+        if len(outcomes) != len(batch):
+            # Every caller must wake: a short list would leave the rest waiting for ever.
+            wrong = RuntimeError(f"the batch's handler returned {len(outcomes)} outcomes for {len(batch)} items")
+            outcomes = [wrong] * len(batch)
+        for slot, outcome in zip(batch, outcomes, strict=True):
             slot.outcome = outcome
             slot.leads = False
             slot.done.set()

@@ -25,6 +25,7 @@ from ..domain.batches import (
     BatchRecord,
     BatchRefused,
     ItemRefusal,
+    ItemResult,
     OrderDecision,
     Unit,
     decide_units,
@@ -141,7 +142,10 @@ class Ledger:
             for order, record in answers.new_batches:
                 write_batch(driver, dialect, batch_row(order, record, bind_time(dialect, now)))
             if not commit(driver):
-                return [OutcomeUnknown() if fresh else outcome for outcome, fresh in zip(outcomes, answers.fresh)]
+                return [
+                    OutcomeUnknown() if fresh else outcome
+                    for outcome, fresh in zip(outcomes, answers.fresh, strict=True)
+                ]
         return outcomes
 
     def _write(self, driver, decisions: list[Decision], ids: list[int], now) -> list[TransferRecord | None]:
@@ -259,10 +263,7 @@ class _Answers:
             record = self.written.get(("batch", order.owner_id, order.key))
             return self._answer((record, True) if record is not None else OutcomeUnknown(), fresh=True)
         written = [next(records) for _ in decided.decisions]
-        items = tuple(
-            record if record is not None else ItemRefusal.of(decision.error)
-            for decision, record in zip(decided.decisions, written)
-        )
+        items = tuple(_item(decision, record) for decision, record in zip(decided.decisions, written, strict=True))
         if not decided.moves:
             return self._answer(BatchRefused(items), fresh=False)
         record = BatchRecord(next(self.batch_ids), order.owner_id, order.mode, status_of(items), self.now, items)
@@ -273,3 +274,12 @@ class _Answers:
     def _answer(self, outcome: Outcome, *, fresh: bool) -> Outcome:
         self.fresh.append(fresh)
         return outcome
+
+
+def _item(decision: Decision, record: TransferRecord | None) -> ItemResult:
+    """A batch item's result: the transfer written for it, else its refusal."""
+    if record is not None:
+        return record
+    if isinstance(decision, Refused):
+        return ItemRefusal.of(decision.error)
+    raise RuntimeError(f"a batch's item was neither written nor refused: {decision!r}")

@@ -1,6 +1,5 @@
 """PostgreSQL: a batch's facts in one locking statement, and its writes in one more."""
 
-import itertools
 from datetime import datetime
 
 import orjson
@@ -136,7 +135,10 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
     """Write the batch, the accepted moves under ``ids`` (sent with the COMMIT that follows)."""
     columns = rows.columns()
     names = (*_MOVE_COLUMNS, "id", "ord")
-    moves = [dict(zip(names, row)) for row in zip(*(columns[name] for name in _MOVE_COLUMNS), ids, itertools.count(1))]
+    moves = [
+        dict(zip(names, (*row, position), strict=True))
+        for position, row in enumerate(zip(*(columns[name] for name in _MOVE_COLUMNS), ids, strict=True), start=1)
+    ]
     small = {name: columns[name] for name in columns if name not in _MOVE_COLUMNS}
     conn.cursor().execute(_WRITE, {**small, "moves": orjson.dumps(moves).decode(), "now": rows.now, "hour": rows.hour})
 

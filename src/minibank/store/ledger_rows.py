@@ -42,7 +42,7 @@ def fact_rows(moves: list[Move], now: datetime) -> FactRows:
     )
 
 
-def facts_from(*, users, accounts, revoked, sent, stored, read_time: Callable[[object], datetime]) -> Facts:
+def facts_from(*, users, accounts, revoked, sent, stored, read_time: Callable[[str], datetime]) -> Facts:
     """Facts from the rows a dialect read: lists of plain values in the order of its columns."""
     return Facts(
         accounts={row[1]: AccountState(row[0], row[2], row[3], row[4], row[5], row[6]) for row in accounts},
@@ -98,7 +98,7 @@ class BatchRows:
             "destination_after": [decision.destination.balance + decision.move.amount for decision in self.accepted],
             "details": [
                 _json({"amount": move.amount, "currency": decision.source.currency})
-                for move, decision in zip(moves, self.accepted)
+                for move, decision in zip(moves, self.accepted, strict=True)
             ],
             "customer": [move.customer for move in moves],
             "changed": list(after),
@@ -122,7 +122,7 @@ def _refused_object(refusal: Refused) -> str | None:
 
 def refusal_details(refusal: Refused) -> dict:
     """What the audit trail keeps of a refusal: its code, and the amount and counterparty when well formed."""
-    details = {"code": refusal.error.code}
+    details: dict[str, object] = {"code": refusal.error.code}
     if not _malformed(refusal):
         other = refusal.move.other
         details.update(amount=refusal.move.amount, counterparty=other if is_valid_number(other) else None)

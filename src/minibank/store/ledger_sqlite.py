@@ -95,9 +95,12 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
             c["key"],
             c["hash"],
             [now] * len(ids),
+            strict=True,
         ),
     )
-    conn.executemany("UPDATE accounts SET balance = balance + ? WHERE id = ?", zip(c["delta"], c["changed"]))
+    conn.executemany(
+        "UPDATE accounts SET balance = balance + ? WHERE id = ?", zip(c["delta"], c["changed"], strict=True)
+    )
     conn.executemany(
         "INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at) VALUES (?,?,?,?,?)",
         [
@@ -133,11 +136,12 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
                 c["refused_object"],
                 ["refused"] * len(c["refused_event"]),
                 c["refused_details"],
+                strict=True,
             ),
         ],
     )
     totals: dict[int, int] = {}
-    for customer, amount in zip(c["customer"], c["amount"]):
+    for customer, amount in zip(c["customer"], c["amount"], strict=True):
         if customer is not None:
             totals[customer] = totals.get(customer, 0) + amount
     conn.executemany(

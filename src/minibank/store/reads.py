@@ -29,7 +29,34 @@ def session_user(conn: Connection, *, user_id: int, jti: str) -> tuple | None:
 def transfer(conn: Connection, transfer_id: int) -> TransferRecord | None:
     """One committed transfer with both account numbers and owners, or None."""
     row = _one(conn, _TRANSFER, {"id": transfer_id})
-    return None if row is None else TransferRecord(*row[:7], read_time(row[7]), *row[8:])
+    if row is None:
+        return None
+    (
+        transfer_id,
+        kind,
+        source,
+        destination,
+        amount,
+        currency,
+        memo,
+        created_at,
+        actor,
+        source_owner,
+        destination_owner,
+    ) = row
+    return TransferRecord(
+        transfer_id,
+        kind,
+        source,
+        destination,
+        amount,
+        currency,
+        memo,
+        read_time(created_at),
+        actor,
+        source_owner,
+        destination_owner,
+    )
 
 
 def _one(conn: Connection, statement: dict[str, str], params: dict):

@@ -6,7 +6,7 @@ from ..domain import errors
 from ..domain.batches import BatchOrder, BatchRecord, BatchRefused
 from ..domain.moves import Move, Session, TransferRecord
 from ..domain.transfers import Limits
-from .batch_rows import results_from, results_json
+from .batch_rows import refusals_from, results_from, results_json
 from .driver import read_time
 
 
@@ -90,7 +90,7 @@ def outcome_from(reply: dict):
         return _error_from(reply)
     if "refused_items" in reply:
         # Every item is a refusal: no transfer to give an owner or a time.
-        return BatchRefused(results_from(reply["refused_items"], owner_id=0, created_at=None))
+        return BatchRefused(refusals_from(reply["refused_items"]))
     if "batch" in reply:
         batch = dict(reply["batch"])
         created_at = read_time(batch.pop("created_at"))

@@ -12,12 +12,11 @@ from ..domain.accounts import is_valid_number, normalize_number
 from ..domain.errors import InvalidAmount
 from ..domain.money import parse_amount
 from ..domain.transfers import MEMO_MAX_LENGTH
+from ..security.passwords import MAX_LENGTH
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The ledger starts in 1970; a range must still end within the calendar after a day is added.
 _FIRST_YEAR, _LAST_YEAR = 1970, 9998
-
-from ..security.passwords import MAX_LENGTH
 
 TOO_LONG = f"Use at most {MAX_LENGTH} characters."
 

@@ -27,8 +27,8 @@ def safe_cell(text: str) -> str:
 
 
 def counterparty(item: HistoryItem) -> str:
-    """The other account's number, or "cash" for a teller deposit or withdrawal."""
-    return item.counterparty if item.kind == "transfer" else CASH
+    """The other account's number, or "cash" for the bank's own side (a teller deposit or withdrawal)."""
+    return item.counterparty if item.counterparty is not None else CASH
 
 
 def statement_csv(account: Account, items: Iterable[HistoryItem], zone: tzinfo) -> Iterator[str]:

@@ -54,7 +54,8 @@ def transfer():
 def confirm_transfer():
     """Move the money; the form's token makes a repeated submission replay the first result."""
     form = transfer_form()
-    if not form.validate_on_submit():
+    amount = form.amount.minor if form.validate_on_submit() else None
+    if amount is None:  # a valid form has parsed its amount
         return show_form(form, 422)
     try:
         result = transfers.transfer(
@@ -62,7 +63,7 @@ def confirm_transfer():
             actor_id=current_user().id,
             source=form.source.data,
             destination=form.destination.data,
-            amount=form.amount.minor,
+            amount=amount,
             memo=form.memo.data or "",
             idempotency_key=form.token.data,
             limits=transfer_limits(),
@@ -85,8 +86,8 @@ def confirm_transfer():
     else:
         if not result.replayed:
             sent = result.transfer
-            amount, destination = money_filter(sent.amount, sent.currency), account_number_filter(sent.destination)
-            flash(f"Sent {amount} to account {destination}.", "success")
+            shown, destination = money_filter(sent.amount, sent.currency), account_number_filter(sent.destination)
+            flash(f"Sent {shown} to account {destination}.", "success")
         return see_other("web.receipt", transfer_id=result.transfer.id)
     return show_form(form, 422)
 

@@ -34,7 +34,7 @@ _UNIQUES = (
 def upgrade() -> None:
     for table, name, columns, nullable in _UNIQUES:
         if _is_sqlite():
-            _rebuild_sqlite(table, lambda ddl: re.sub(rf",\s*CONSTRAINT {name} UNIQUE \([^)]*\)", "", ddl))
+            _rebuild_sqlite(table, lambda ddl, name=name: re.sub(rf",\s*CONSTRAINT {name} UNIQUE \([^)]*\)", "", ddl))
         else:
             op.drop_constraint(name, table, type_="unique")
         op.execute(f"CREATE UNIQUE INDEX {name} ON {table} ({columns}) WHERE {nullable} IS NOT NULL")
@@ -45,7 +45,7 @@ def downgrade() -> None:
         op.execute(f"DROP INDEX {name}")
         if _is_sqlite():
             clause = f", \n\tCONSTRAINT {name} UNIQUE ({columns})\n)"
-            _rebuild_sqlite(table, lambda ddl: re.sub(r"\s*\)\s*$", clause, ddl))
+            _rebuild_sqlite(table, lambda ddl, clause=clause: re.sub(r"\s*\)\s*$", clause, ddl))
         else:
             op.create_unique_constraint(name, table, [column.strip() for column in columns.split(",")])
 

@@ -33,6 +33,8 @@ def _migration_0004():
     """Migration 0004's module, whose upgrade makes the function (revision files are not a package)."""
     path = Path(__file__).with_name("0004_quick_move.py")
     spec = importlib.util.spec_from_file_location("minibank_migration_0004", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load migration 0004 from {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
