@@ -65,6 +65,8 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         or f"sqlite:///{Path(instance_path) / 'minibank.db'}",
         "JWT_KEYS": _jwt_keys(environ.get("MINIBANK_JWT_KEYS"), secret, production),
         "REDIS_URL": environ.get("MINIBANK_REDIS_URL") or None,
+        # Each Redis call's deadline: a slow or frozen Redis costs a request at most this long.
+        "REDIS_TIMEOUT_MS": _int(environ, "MINIBANK_REDIS_TIMEOUT_MS", 300, low=10, high=10_000),
         "PER_PROCESS_LIMITS": _bool(environ, "MINIBANK_PER_PROCESS_LIMITS", False),
         "RATELIMIT_KEY_PREFIX": environ.get("MINIBANK_REDIS_PREFIX", "minibank"),
         "CURRENCY": _currency(environ.get("MINIBANK_CURRENCY", "USD")),

@@ -9,6 +9,7 @@ from flask_wtf import CSRFProtect
 
 from .db import Database
 from .domain.transfers import Limits
+from .security import shared_limits
 from .security.throttle import LoginThrottle
 from .store.login_failures import DatabaseCounters
 
@@ -52,11 +53,12 @@ def limit_per_user(limit_value):
 
 def init_app(app: Flask) -> None:
     """Bind every extension to the app's settings."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    shared_limits.configure(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    shared_limits.watch(app, limiter)
     # The lockout is account protection, not a request limit: it stays on even when
     # MINIBANK_RATELIMIT_ENABLED=false, and counts in the database, shared without Redis.
     app.extensions["minibank.login_throttle"] = LoginThrottle(

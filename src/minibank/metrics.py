@@ -26,3 +26,11 @@ LEDGER_IN_FLIGHT = Gauge(
 LEDGER_BATCH_SIZE = Histogram(
     "minibank_ledger_batch_moves", "Moves per ledger batch", buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256)
 )
+RATE_LIMITS_PER_PROCESS = Gauge(
+    "minibank_rate_limits_per_process",
+    "Processes counting rate limits in their own memory because Redis is unreachable",
+    multiprocess_mode="livesum",
+)
+RATE_LIMIT_FALLBACKS = Counter(
+    "minibank_rate_limit_fallbacks_total", "Times a process fell back to counting rate limits in its own memory"
+)

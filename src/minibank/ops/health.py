@@ -9,7 +9,7 @@ from .. import migrate
 
 bp = Blueprint("health", __name__)
 
-# Seconds a probe may wait for the database or Redis: a probe must answer before its caller gives up.
+# Seconds a probe may wait for the database (Redis: MINIBANK_REDIS_TIMEOUT_MS): a probe must answer before its caller gives up.
 PROBE_TIMEOUT = 2
 
 
@@ -21,19 +21,24 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready when the database answers and sits at the newest migration (and Redis answers, if used).
+    """Ready when the database answers and sits at the newest migration.
 
-    In production without Redis, "limits": "per-process" tells that limits are not shared.
+    Redis, when used, is reported but does not take the instance out of rotation: every
+    instance shares it, and without it each process counts rate limits on its own
+    ("degraded", 200) while everything else works. In production without Redis,
+    "limits": "per-process" tells that limits are not shared.
     """
     checks = {"database": _database_status()}
-    if current_app.config.get("REDIS_URL"):
-        checks["redis"] = _redis_status(current_app.config["REDIS_URL"])
-    ready = all(value == "ok" for value in checks.values())
-    if current_app.config.get("PRODUCTION") and not current_app.config.get("REDIS_URL"):
-        # Ready all the same (one worker, or MINIBANK_PER_PROCESS_LIMITS=true), but each
-        # process counts rate limits on its own: say so.
+    config = current_app.config
+    if config.get("REDIS_URL"):
+        checks["redis"] = _redis_status(config["REDIS_URL"], config["REDIS_TIMEOUT_MS"] / 1000)
+    ready = checks["database"] == "ok"
+    redis_down = "redis" in checks and checks["redis"] != "ok"
+    if redis_down or (config.get("PRODUCTION") and not config.get("REDIS_URL")):
+        # Ready all the same, but each process counts rate limits on its own: say so.
         checks["limits"] = "per-process"
-    return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    status = "unavailable" if not ready else "degraded" if redis_down else "ok"
+    return {"status": status, "checks": checks}, 200 if ready else 503
 
 
 def _probe_engine() -> Engine:
@@ -59,10 +64,10 @@ def _database_status() -> str:
     return "ok" if migrate.serves(engine, current) else "not migrated"
 
 
-def _redis_status(url: str) -> str:
+def _redis_status(url: str, timeout: float) -> str:
     import redis
 
-    client = redis.Redis.from_url(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     try:
         client.ping()
         return "ok"

@@ -18,7 +18,7 @@ class DatabaseCounters:
     def get_many(self, keys: list[str], now: float) -> dict[str, int]:
         """The unexpired counts of ``keys`` (missing keys count 0)."""
         query = select(table.c.key, table.c.count).where(table.c.key.in_(keys), table.c.expires_at > int(now))
-        return dict(self._db.read(lambda conn: conn.execute(query).tuples().all()))
+        return dict(self._db.read(lambda conn: conn.execute(query).all()))
 
     def incr_many(self, expiries: dict[str, int], now: float) -> None:
         """Count one more under each key (expired counts start again at one); forget every expired count."""
