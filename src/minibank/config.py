@@ -99,6 +99,10 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "DB_POOL_SIZE": pool_size(
             environ, threads=threads, production=production, sealer=_bool(environ, "MINIBANK_AUDIT_SEALER", True)
         ),
+        # Deadlines on PostgreSQL's waits (store/deadlines.py): a row held elsewhere costs a request
+        # at most the lock deadline, then 503; 0 turns one off.
+        "DB_LOCK_TIMEOUT_MS": _int(environ, "MINIBANK_DB_LOCK_TIMEOUT_MS", 2000, low=0, high=600_000),
+        "DB_STATEMENT_TIMEOUT_MS": _int(environ, "MINIBANK_DB_STATEMENT_TIMEOUT_MS", 15_000, low=0, high=3_600_000),
         "GRACEFUL_TIMEOUT": _int(environ, "MINIBANK_GRACEFUL_TIMEOUT", 30, low=1, high=600),
     }
     check_shared_limits(settings)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
+from .store.deadlines import connect_options
 from .store.driver import RetryableConflict, backoff, count_retry, is_retryable
 from .store.ledger import Ledger
 from .writer_queue import WriterQueue
@@ -24,15 +25,26 @@ _AUTOCOMMIT: dict[str, dict[str, Any]] = {
 }
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """Create the engine with the settings the ledger needs on this dialect."""
+# How long a request may wait for one of the pool's connections before it is answered 503.
+POOL_TIMEOUT_SECONDS = 5
+
+
+def make_engine(url: str, *, pool_size: int = 5, lock_timeout_ms: int = 0, statement_timeout_ms: int = 0) -> Engine:
+    """Create the engine with the settings the ledger needs on this dialect (deadlines: PostgreSQL, 0 for none)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
     # No pre-ping (a round trip per checkout): a dead connection fails the first
     # statement instead, and the ledger engine retries only work that cannot have committed.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args=connect_options(lock_timeout_ms=lock_timeout_ms, statement_timeout_ms=statement_timeout_ms),
+    )
 
 
 def prepare_sqlite_connection(dbapi_connection: sqlite3.Connection) -> None:
@@ -73,7 +85,15 @@ class Database:
 
     def init_app(self, app) -> None:
         """Bind to the app's configured database."""
-        self._bind(make_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"]))
+        config = app.config
+        self._bind(
+            make_engine(
+                config["DATABASE_URL"],
+                pool_size=config["DB_POOL_SIZE"],
+                lock_timeout_ms=config["DB_LOCK_TIMEOUT_MS"],
+                statement_timeout_ms=config["DB_STATEMENT_TIMEOUT_MS"],
+            )
+        )
         app.extensions["minibank.db"] = self
 
     def _bind(self, engine: Engine) -> None:

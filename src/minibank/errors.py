@@ -182,5 +182,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sqlalchemy.exc.OperationalError, _database_unavailable)
+    app.register_error_handler(sqlalchemy.exc.TimeoutError, _database_unavailable)  # no pooled connection in time
     app.register_error_handler(psycopg.OperationalError, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)

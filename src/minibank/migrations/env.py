@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from minibank.models import metadata
+from minibank.store.deadlines import lift_statement_deadline
 
 config = context.config
 
@@ -37,6 +38,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        lift_statement_deadline(connection)  # a migration may rewrite a big table
         context.run_migrations()
 
 

@@ -36,7 +36,7 @@ from ..domain.errors import BankError, Busy, LedgerUnavailable, OutcomeUnknown
 from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, start_of_hour
 from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from ..models import utcnow
-from . import in_doubt, ledger_pg, ledger_sqlite
+from . import deadlines, in_doubt, ledger_pg, ledger_sqlite
 from .batch_rows import batch_row, write_batch
 from .batcher import Batcher
 from .commit import commit, pipelined
@@ -116,9 +116,16 @@ class Ledger:
             return self._alone(units, error)
 
     def _alone(self, units: list[Unit], error: Exception) -> list[Outcome]:
-        """After a failure that is not a conflict: each unit alone, so that only one that cannot be written fails."""
+        """After a failure that is not a conflict: each unit alone, so that only one that cannot be written fails.
+
+        A deadline passed (a row held elsewhere for longer than the lock deadline) is Busy: the
+        units that do not need that row go through; the one that does may try again later.
+        """
         if len(units) > 1:
             return [self._run([unit])[0] for unit in units]
+        if deadlines.passed(error):
+            log.warning("ledger.deadline_passed", kind=getattr(units[0], "kind", "batch"), error=str(error))
+            return [Busy()]
         log.error("ledger.write_failed", kind=getattr(units[0], "kind", "batch"), error=str(error))
         return [LedgerUnavailable()]
 
