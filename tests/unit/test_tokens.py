@@ -138,3 +138,20 @@ def test_missing_claims_are_refused():
     token = jwt.encode({"sub": "7"}, KEYS[0][1], algorithm="HS256", headers={"kid": "k2", "typ": "at+jwt"})
     with pytest.raises(tokens.InvalidToken):
         verify(token)
+
+
+@pytest.mark.parametrize("ahead", [10, 45])
+def test_a_token_from_an_instance_whose_clock_runs_ahead_is_accepted(ahead):
+    later = int(time.time()) + ahead
+    assert verify(forge(payload_changes={"iat": later, "nbf": later, "auth_time": later})).user_id == 7
+
+
+def test_a_token_from_further_ahead_than_the_documented_skew_is_refused():
+    later = int(time.time()) + tokens.SKEW_SECONDS + 60
+    with pytest.raises(tokens.InvalidToken):
+        verify(forge(payload_changes={"iat": later, "nbf": later, "auth_time": later}))
+
+
+def test_expiry_keeps_only_a_few_seconds_of_leeway():
+    with pytest.raises(tokens.InvalidToken):
+        verify(forge(payload_changes={"exp": int(time.time()) - tokens.LEEWAY_SECONDS - 5}))

@@ -15,6 +15,10 @@ AUDIENCE_WEB = "minibank:web"
 # Explicit type (RFC 8725 section 3.11, RFC 9068): refuses other JWTs signed with the same key.
 TOKEN_TYPE = "at+jwt"
 REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "iss", "aud", "jti", "ver", "auth_time"]
+# Instances' clocks may disagree: a token issued on one whose clock runs ahead is accepted by
+# another up to a minute early (iat, nbf). Expiry keeps a few seconds only: a late clock must
+# not stretch a token's life by much.
+SKEW_SECONDS = 60
 LEEWAY_SECONDS = 5
 MAX_TOKEN_LENGTH = 4096
 
@@ -76,7 +80,7 @@ def verify(token: str, *, keys: list[tuple[str, str]], audience: str) -> Claims:
     claims, not_before = _decode(token, tuple(keys), audience)
     # The times are checked on every use, not only when the token was first decoded.
     now = time.time()
-    if now > claims.expires_at + LEEWAY_SECONDS or now < not_before - LEEWAY_SECONDS:
+    if now > claims.expires_at + LEEWAY_SECONDS or now < not_before - SKEW_SECONDS:
         raise InvalidToken("expired or not yet valid")
     return claims
 
@@ -100,8 +104,9 @@ def _decode(token: str, keys: tuple[tuple[str, str], ...], audience: str) -> tup
             algorithms=[ALGORITHM],
             audience=audience,
             issuer=ISSUER,
-            leeway=LEEWAY_SECONDS,
-            options={"require": REQUIRED_CLAIMS, "strict_aud": True},
+            leeway=SKEW_SECONDS,
+            # exp is checked below with its own, smaller leeway; PyJWT has one leeway for all times.
+            options={"require": REQUIRED_CLAIMS, "strict_aud": True, "verify_exp": False},
         )
         claims = Claims(
             user_id=_positive_int(payload["sub"]),
