@@ -1,6 +1,7 @@
 """One place that turns every error into a response: problem+json for the API, a page for people."""
 
 import math
+import sqlite3
 import time
 
 import psycopg
@@ -151,6 +152,8 @@ def _http_error(error: HTTPException):
 
 def _database_unavailable(error: Exception):
     # A database that cannot be reached is an outage, not a bug: 503 and a retry hint.
+    if _not_migrated(error):
+        return _schema_missing(error)
     log.warning("database.unavailable", error_type=type(error).__name__)
     if in_doubt.money_may_have_moved():
         return _outcome_unknown()
@@ -158,6 +161,33 @@ def _database_unavailable(error: Exception):
         503,
         detail="The bank is temporarily unavailable. Nothing was changed; please try again.",
         headers={"Retry-After": 5},
+    )
+
+
+# PostgreSQL's undefined table and undefined column; SQLite says it in words.
+_SCHEMA_MISSING = ("42P01", "42703")
+
+
+def _not_migrated(error: Exception) -> bool:
+    orig = getattr(error, "orig", error)
+    if getattr(orig, "sqlstate", None) in _SCHEMA_MISSING:
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and str(orig).startswith(("no such table", "no such column"))
+
+
+def _schema_problem(error: sqlalchemy.exc.ProgrammingError):
+    return _schema_missing(error) if _not_migrated(error) else _unexpected(error)
+
+
+def _schema_missing(error: Exception):
+    # An outage an operator ends with `minibank db upgrade`, not a bug: 503, and /readyz says so.
+    log.error("database.not_migrated", error=str(getattr(error, "orig", error)).splitlines()[0])
+    if in_doubt.money_may_have_moved():
+        return _outcome_unknown()
+    return error_response(
+        503,
+        detail="The bank is not ready yet: its database is not migrated. Nothing was changed; please try again later.",
+        headers={"Retry-After": 30},
     )
 
 
@@ -183,5 +213,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sqlalchemy.exc.OperationalError, _database_unavailable)
     app.register_error_handler(sqlalchemy.exc.TimeoutError, _database_unavailable)  # no pooled connection in time
+    app.register_error_handler(sqlalchemy.exc.ProgrammingError, _schema_problem)
     app.register_error_handler(psycopg.OperationalError, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)

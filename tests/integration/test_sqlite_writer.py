@@ -1,5 +1,6 @@
 """SQLite's writer process: every move (allowed, refused, replayed) goes through the engine it runs, and it never has to be there."""
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from minibank.services import transfers as transfer_service
 from minibank.store.writer_client import WriterClient, WriterUnavailable
 
 from ..support.ledger import assert_ledger_clean
+from ..support.waiting import wait_until
 
 
 @pytest.fixture
@@ -220,3 +222,20 @@ def test_a_customers_batch_goes_through_the_writer_with_each_items_reason(db, wr
     assert refused.value.code == "batch_refused" and len(sent) == 3
     assert (balance(db, source), balance(db, destination)) == (0, 1_000)
     assert_ledger_clean(db)
+
+
+def test_the_writer_logs_one_json_object_per_line(db, tmp_path):
+    path = str(tmp_path / "w.sock")
+    command = [sys.executable, "-m", "minibank.ops.sqlite_writer", db.sqlite_path, path, str(os.getpid())]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: os.path.exists(path), "the writer to listen")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(path)
+            sock.sendall(b"this is not a request\n")
+            line = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+    assert json.loads(line)["event"] == "sqlite_writer.garbled_request"

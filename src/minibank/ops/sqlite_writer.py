@@ -30,6 +30,7 @@ from ..domain.batches import BatchOrder
 from ..domain.moves import Move
 from ..store import audit_seal
 from ..store.wire import outcome_line, request_from
+from .logging import configure as configure_logging
 from .sealer import INTERVAL
 
 SOCKET_NAME = "writer.sock"
@@ -142,4 +143,6 @@ def _reply(requests: list, replies: list[bytes]) -> None:
 
 
 if __name__ == "__main__":
+    # Only production serving starts the writer: its lines are JSON, as the workers' are.
+    configure_logging(json=True)
     serve(sys.argv[1], sys.argv[2], int(sys.argv[3]))
