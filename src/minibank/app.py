@@ -28,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = proxied  # type: ignore[method-assign]
 
     from . import api, commands, errors, extensions, web
-    from .ops import exporter, health, logging, requests
+    from .ops import admission, exporter, health, logging, requests
     from .security import framing, headers, passwords
 
     logging.init_app(app)
@@ -50,6 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.docs_bp)
     extensions.limiter.exempt(exporter.bp)
     app.register_blueprint(exporter.bp)
+    # Outermost: a request past capacity is turned away before anything else runs.
+    admitted = admission.Admission(
+        app.wsgi_app, limit=app.config["MAX_IN_FLIGHT"], wait=app.config["QUEUE_WAIT_MS"] / 1000
+    )
+    app.wsgi_app = admitted  # type: ignore[method-assign]
     return app
 
 

@@ -103,6 +103,10 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         # at most the lock deadline, then 503; 0 turns one off.
         "DB_LOCK_TIMEOUT_MS": _int(environ, "MINIBANK_DB_LOCK_TIMEOUT_MS", 2000, low=0, high=600_000),
         "DB_STATEMENT_TIMEOUT_MS": _int(environ, "MINIBANK_DB_STATEMENT_TIMEOUT_MS", 15_000, low=0, high=3_600_000),
+        # Admission control (ops/admission.py): requests each process serves at once, and how long
+        # one may wait for a slot before it is answered 503 with Retry-After.
+        "MAX_IN_FLIGHT": _int(environ, "MINIBANK_MAX_IN_FLIGHT", 64, low=1, high=10_000),
+        "QUEUE_WAIT_MS": _int(environ, "MINIBANK_QUEUE_WAIT_MS", 1000, low=0, high=60_000),
         "GRACEFUL_TIMEOUT": _int(environ, "MINIBANK_GRACEFUL_TIMEOUT", 30, low=1, high=600),
     }
     check_shared_limits(settings)

@@ -34,3 +34,6 @@ RATE_LIMITS_PER_PROCESS = Gauge(
 RATE_LIMIT_FALLBACKS = Counter(
     "minibank_rate_limit_fallbacks_total", "Times a process fell back to counting rate limits in its own memory"
 )
+REQUESTS_SHED = Counter(
+    "minibank_requests_shed_total", "Requests answered 503 at once because the worker was at capacity"
+)
