@@ -37,3 +37,4 @@ RATE_LIMIT_FALLBACKS = Counter(
 REQUESTS_SHED = Counter(
     "minibank_requests_shed_total", "Requests answered 503 at once because the worker was at capacity"
 )
+WRITER_RESTARTS = Counter("minibank_sqlite_writer_restarts_total", "Times the SQLite writer process was started again")

@@ -119,6 +119,7 @@ def gunicorn_options(config, *, host: str, port: int) -> dict:
 
 def _gunicorn(app: Flask, options: dict):
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
 
     from .green_worker import hand_over_early_signals
 
@@ -149,6 +150,14 @@ def _gunicorn(app: Flask, options: dict):
         "worker_exit": lambda _arbiter, _worker: database.dispose(),
     }
 
+    class _Arbiter(Arbiter):
+        """gunicorn's master, which also keeps the SQLite writer alive, once a second as it minds its workers."""
+
+        def manage_workers(self):
+            for process in writer:
+                process.keep_alive()
+            super().manage_workers()
+
     class _Gunicorn(BaseApplication):
         def load_config(self):
             for key, value in {**options, **hooks}.items():
@@ -156,5 +165,12 @@ def _gunicorn(app: Flask, options: dict):
 
         def load(self):
             return app
+
+        def run(self):
+            try:
+                _Arbiter(self).run()
+            except RuntimeError as error:  # as gunicorn's own run() reports a failed start
+                print(f"\nError: {error}\n", file=sys.stderr)
+                sys.exit(1)
 
     return _Gunicorn()

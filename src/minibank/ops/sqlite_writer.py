@@ -7,8 +7,9 @@ on every move that has arrived from any worker, one transaction and one COMMIT f
 the workers only wait on a socket, which gevent makes cooperative. Other writes stay in the
 workers, behind the same write lock (writer_queue).
 
-`minibank serve` starts it on SQLite and stops it at exit; it also ends when its parent
-dies. Workers reach it on a Unix socket in a directory only this user can open, one line
+`minibank serve` starts it on SQLite, starts it again within a second or so if it dies
+(the master checks it as it minds its workers), and stops it at exit; it also ends when its
+parent dies. Workers reach it on a Unix socket in a directory only this user can open, one line
 of JSON per move and per outcome (store/wire.py, store/writer_client.py). When it cannot
 be reached a worker runs the engine itself, so the bank never depends on it to be correct.
 """
@@ -28,6 +29,7 @@ import structlog
 from ..db import Database
 from ..domain.batches import BatchOrder
 from ..domain.moves import Move
+from ..metrics import WRITER_RESTARTS
 from ..store import audit_seal
 from ..store.wire import outcome_line, request_from
 from .logging import configure as configure_logging
@@ -42,15 +44,31 @@ class WriterProcess:
     """The running writer, as `minibank serve`'s master sees it."""
 
     def __init__(self, database: str):
+        self._database = database
         self._directory = tempfile.mkdtemp(prefix="minibank-writer-")  # mode 0700: this user only
         self.socket_path = os.path.join(self._directory, SOCKET_NAME)
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "minibank.ops.sqlite_writer", database, self.socket_path, str(os.getpid())],
+        self._process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        if os.path.exists(self.socket_path):  # a dead writer's: the new one binds the same path
+            os.unlink(self.socket_path)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "minibank.ops.sqlite_writer", self._database, self.socket_path, str(os.getpid())],
         )
         # Until it listens, workers would write every move themselves.
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not os.path.exists(self.socket_path) and self._process.poll() is None and time.monotonic() < deadline:
+        while not os.path.exists(self.socket_path) and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
+        return process
+
+    def keep_alive(self) -> bool:
+        """Start the writer again if it has died (killed, crashed): True when it had to."""
+        if self._process.poll() is None:
+            return False
+        WRITER_RESTARTS.inc()
+        log.error("sqlite_writer.restarted", exit_status=self._process.returncode, old_pid=self._process.pid)
+        self._process = self._start()
+        return True
 
     def stop(self) -> None:
         """End the writer and remove its directory."""

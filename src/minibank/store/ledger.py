@@ -36,7 +36,7 @@ from ..domain.errors import BankError, Busy, LedgerUnavailable, OutcomeUnknown
 from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, start_of_hour
 from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from ..models import utcnow
-from . import deadlines, in_doubt, ledger_pg, ledger_sqlite
+from . import deadlines, in_doubt, ledger_pg, ledger_sqlite, write_health
 from .batch_rows import batch_row, write_batch
 from .batcher import Batcher
 from .commit import commit, pipelined
@@ -82,13 +82,19 @@ class Ledger:
         LEDGER_IN_FLIGHT.inc(size)
         sent = in_doubt.mark()
         try:
-            return self._submit(unit)
+            outcome = self._submit(unit)
         except BankError as error:
+            if isinstance(error, LedgerUnavailable):
+                write_health.failed()
+            elif not isinstance(error, (OutcomeUnknown, Busy)):
+                write_health.succeeded()  # the rule refused it: the database answered
             if not isinstance(error, OutcomeUnknown):
                 in_doubt.settled(sent)
             raise
         finally:
             LEDGER_IN_FLIGHT.dec(size)
+        write_health.succeeded()
+        return outcome
 
     def _submit(self, unit: Unit):
         if self.writer is not None and not (isinstance(unit, Move) and unit.refused is not None):
