@@ -1,5 +1,6 @@
 """Operator commands (`minibank <command>`, or `flask --app minibank <command>`), registered on the app's CLI."""
 
+from .backup import backup_command
 from .cash import deposit_command, withdraw_command
 from .checks import stats_command, verify_audit_command, verify_ledger_command
 from .database import db_group
@@ -19,6 +20,7 @@ COMMANDS = [
     verify_ledger_command,
     verify_audit_command,
     stats_command,
+    backup_command,
     send_batch_command,
     serve_command,
 ]
