@@ -17,7 +17,8 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic config pointing at the packaged migrations and the bank's engine."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser reads "%" as interpolation: a URL's escapes (a multi-host URL's "%3A") are doubled.
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 

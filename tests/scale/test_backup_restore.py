@@ -82,10 +82,11 @@ def _memos(url: str) -> Counter:
     return memos
 
 
-def _seed(url: str):
+def _seed(url: str, count: int = 2):
+    """``count`` customers with a funded account each: (users, account numbers)."""
     db = Database(url, pool_size=1)
     factory = Factory(db, currency="USD")
-    people = [factory.user(email=f"b{i}@example.com") for i in range(2)]
+    people = [factory.user(email=f"b{i}@example.com") for i in range(count)]
     numbers = [factory.account(owner=person, balance=1_000_000).number for person in people]
     db.dispose()
     return people, numbers

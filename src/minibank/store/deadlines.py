@@ -12,9 +12,17 @@ from sqlalchemy import Connection
 DEADLINE_STATES = ("55P03", "57014")
 
 
-def connect_options(*, lock_timeout_ms: int, statement_timeout_ms: int) -> dict[str, str]:
-    """psycopg's connect arguments that set both deadlines (0: none)."""
-    return {"options": f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"}
+# Seconds to reach each host a URL names: a host gone silent (not refusing) must not hold a request
+# for the kernel's minutes; with several hosts, the next one is tried after it.
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def connect_options(*, lock_timeout_ms: int, statement_timeout_ms: int) -> dict[str, object]:
+    """psycopg's connect arguments that set both deadlines (0: none) and the connect timeout."""
+    return {
+        "options": f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}",
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    }
 
 
 def passed(error: BaseException) -> bool:
