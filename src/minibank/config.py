@@ -63,6 +63,9 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": _database_url(environ.get("MINIBANK_DATABASE_URL"))
         or f"sqlite:///{Path(instance_path) / 'minibank.db'}",
+        # An optional PostgreSQL replica for history, statements and the dashboard (store/replica.py).
+        "DATABASE_REPLICA_URL": _replica_url(environ.get("MINIBANK_DATABASE_REPLICA_URL")),
+        "REPLICA_MAX_LAG_MS": _int(environ, "MINIBANK_REPLICA_MAX_LAG_MS", 1000, low=0, high=600_000),
         "JWT_KEYS": _jwt_keys(environ.get("MINIBANK_JWT_KEYS"), secret, production),
         "REDIS_URL": environ.get("MINIBANK_REDIS_URL") or None,
         # Each Redis call's deadline: a slow or frozen Redis costs a request at most this long.
@@ -246,6 +249,18 @@ def _database_url(value: str | None) -> str | None:
         raise ConfigError(f"MINIBANK_DATABASE_URL is not a database URL: {_URL_FORMS}") from None
     if drivername not in _DRIVERS:
         raise ConfigError(f"MINIBANK_DATABASE_URL: {drivername}:// is not one the bank runs on: {_URL_FORMS}")
+    return value
+
+
+def _replica_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        drivername = make_url(value).drivername
+    except ArgumentError:
+        raise ConfigError("MINIBANK_DATABASE_REPLICA_URL is not a database URL: postgresql+psycopg://...") from None
+    if drivername != "postgresql+psycopg":
+        raise ConfigError("MINIBANK_DATABASE_REPLICA_URL must be a PostgreSQL replica: postgresql+psycopg://...")
     return value
 
 

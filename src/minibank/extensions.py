@@ -12,8 +12,10 @@ from .domain.transfers import Limits
 from .security import shared_limits
 from .security.throttle import LoginThrottle
 from .store.login_failures import DatabaseCounters
+from .store.replica import ReplicaReads
 
 db = Database()
+reads = ReplicaReads(db)
 csrf = CSRFProtect()
 
 
@@ -56,6 +58,10 @@ def init_app(app: Flask) -> None:
     shared_limits.configure(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     db.init_app(app)
+    replica_url = app.config.get("DATABASE_REPLICA_URL")
+    reads.replica = Database(replica_url, pool_size=app.config["DB_POOL_SIZE"]) if replica_url else None
+    reads.max_lag = app.config["REPLICA_MAX_LAG_MS"] / 1000
+    app.extensions["minibank.reads"] = reads
     csrf.init_app(app)
     limiter.init_app(app)
     shared_limits.watch(app, limiter)

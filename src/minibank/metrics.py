@@ -38,3 +38,6 @@ REQUESTS_SHED = Counter(
     "minibank_requests_shed_total", "Requests answered 503 at once because the worker was at capacity"
 )
 WRITER_RESTARTS = Counter("minibank_sqlite_writer_restarts_total", "Times the SQLite writer process was started again")
+REPLICA_READS = Counter(
+    "minibank_replica_reads_total", "History and statement reads by the database that served them", ["served_by"]
+)

@@ -85,3 +85,13 @@ def test_production_takes_random_secrets(tmp_path, make):
             ("k1", key),
             token,
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [("not a url", "is not a database URL"), ("sqlite:///copy.db", "must be a PostgreSQL replica")],
+)
+def test_a_replica_url_must_be_postgresql(tmp_path, url, says):
+    with pytest.raises(config.ConfigError, match=says) as refused:
+        config.load({**BASE, "MINIBANK_DATABASE_REPLICA_URL": url}, str(tmp_path))
+    assert "MINIBANK_DATABASE_REPLICA_URL" in str(refused.value)

@@ -3,7 +3,7 @@
 from flask import current_app, request
 
 from ..domain.accounts import normalize_number
-from ..extensions import db
+from ..extensions import db, reads
 from ..guards import current_user
 from ..services import accounts, history
 from . import bp
@@ -58,9 +58,10 @@ def get_account(number: str):
 def list_transactions(number: str):
     """Movements on one of the caller's accounts, newest first, in keyset pages."""
     query = parse_query(HistoryQuery)
+    number = normalize_number(number)
     page = history.page(
-        db,
-        number=normalize_number(number),
+        reads.for_accounts([number]),
+        number=number,
         owner_id=current_user().id,
         limit=query.limit,
         cursor=query.cursor,

@@ -83,6 +83,9 @@ def _worker_started(app: Flask) -> None:
     # Connections opened before the fork belong to the master; each worker needs its own.
     database = app.extensions["minibank.db"]
     database.dispose()
+    replica = app.extensions["minibank.reads"].replica
+    if replica is not None:
+        replica.dispose()
     # Made again here, after a gevent worker has patched `threading`: a lock made before
     # would block the whole process, not one greenlet, and with it the holder.
     database.renew_locks()

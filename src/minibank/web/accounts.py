@@ -6,7 +6,7 @@ from flask import Response, abort, render_template, request
 
 from ..domain.accounts import normalize_number
 from ..domain.errors import InvalidInput
-from ..extensions import db
+from ..extensions import reads
 from ..guards import current_user
 from ..services import history
 from . import bp
@@ -22,7 +22,11 @@ def show_account(number: str, statement: StatementForm, status: int = 200):
     """Render one of the customer's accounts with a page of its history; others' are 404."""
     try:
         listing = history.page(
-            db, number=number, owner_id=current_user().id, limit=PAGE_SIZE, cursor=request.args.get("cursor") or None
+            reads.for_accounts([number]),
+            number=number,
+            owner_id=current_user().id,
+            limit=PAGE_SIZE,
+            cursor=request.args.get("cursor") or None,
         )
     except InvalidInput as refusal:
         abort(400, description=refusal.detail)
@@ -62,7 +66,7 @@ def statement(number: str):
         return show_account(number, form, 400)
     start, end = form.start.day, form.end.day
     account, items = history.between(
-        db,
+        reads.for_accounts([number]),
         number=number,
         owner_id=current_user().id,
         since=_start_of(start) if start else None,

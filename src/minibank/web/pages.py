@@ -3,7 +3,7 @@
 from flask import current_app, flash, render_template, request
 
 from ..domain.errors import BankError
-from ..extensions import db
+from ..extensions import db, reads
 from ..guards import current_user
 from ..services import accounts, history
 from . import bp
@@ -26,7 +26,9 @@ def totals_by_currency(owned: list[accounts.Account]) -> list[tuple[str, int]]:
 def show_dashboard(form: OpenAccountForm, status: int = 200):
     """Every account with its balance, the totals, and the latest movements."""
     owned = accounts.list_for_owner(db, owner_id=current_user().id)
-    latest = history.latest_for_owner(db, accounts=owned, limit=LATEST_MOVEMENTS)
+    latest = history.latest_for_owner(
+        reads.for_accounts([a.number for a in owned]), accounts=owned, limit=LATEST_MOVEMENTS
+    )
     return render_template(
         "dashboard.html", accounts=owned, totals=totals_by_currency(owned), latest=latest, open_form=form
     ), status
