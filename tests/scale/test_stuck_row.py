@@ -14,8 +14,8 @@ from ..support.production import production_env, production_servers
 
 pytestmark = pytest.mark.slow
 
-HOLD_SECONDS = 20
-DEADLINE = 10  # far past the bank's lock deadline (2 s), far short of the hold
+HOLD_SECONDS = 10
+DEADLINE = 6  # far past the bank's lock deadline (2 s), short of the hold
 
 
 def _token(base: str, email: str) -> dict:
