@@ -135,7 +135,7 @@ def test_source_must_be_one_of_the_customers_accounts(client, customer, payee, b
 @pytest.mark.parametrize(
     ("case", "field", "message"),
     [
-        ("insufficient", "amount", "does not hold enough money"),
+        ("insufficient", "amount", "Not enough money: 100.00 USD available."),
         ("per_transfer_limit", "amount", "at most 10000.00 USD"),
         ("unknown", "to", "no account with that number"),
         ("same", "to", "must differ"),
@@ -144,7 +144,7 @@ def test_source_must_be_one_of_the_customers_accounts(client, customer, payee, b
         ("control_memo", "memo", "control characters"),
     ],
 )
-def test_service_refusals_reshow_the_form_with_the_message_at_the_field(
+def test_check_and_confirm_refuses_before_anything_moves_with_the_message_confirm_gives(
     client, db, customer, payee, make_account, banking, case, field, message
 ):
     user, funded, empty = customer
@@ -162,13 +162,26 @@ def test_service_refusals_reshow_the_form_with_the_message_at_the_field(
         "currency": lambda: (make_account(balance=0, currency="EUR").number, "5.00", ""),
         "control_memo": lambda: (payee.number, "5.00", "tab\there"),
     }[case]()
-    data = banking.confirm_data(funded.number, destination, amount, memo)
+    checked = banking.review(funded.number, destination, amount, memo)
+    confirmed = banking.confirm(
+        {"from": funded.number, "to": destination, "amount": amount, "memo": memo, **banking.form_tokens()}
+    )  # a form sent straight to Confirm (a stale page) meets the same rule
+    for response in (checked, confirmed):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, page
+        assert f'id="{field}-error"' in page and message in page
+        assert f'value="{amount}"' in page and "Confirm and send" not in page  # the input is kept
+    assert balance(db, funded.number) == 10_000
+
+
+def test_a_refusal_at_confirm_after_the_balance_changed_still_reads_clearly(client, db, customer, payee, banking):
+    _, funded, empty = customer
+    data = banking.confirm_data(funded.number, payee.number, "80.00")  # the check passes: 100.00 held
+    assert banking.send(funded.number, empty.number, "50.00").status_code == 303  # meanwhile, elsewhere
     response = banking.confirm(data)
     page = response.get_data(as_text=True)
-    assert response.status_code == 422, page
-    assert f'id="{field}-error"' in page and message in page
-    assert f'value="{amount}"' in page  # the input is kept
-    assert balance(db, funded.number) == 10_000
+    assert response.status_code == 422 and "Not enough money: 50.00 USD available." in page
+    assert balance(db, funded.number) == 5_000 and balance(db, payee.number) == 500
 
 
 def test_receipt_is_for_the_parties_only(client, auth, db, customer, payee, make_user, banking):

@@ -13,7 +13,7 @@ from .errors import (
     SameAccount,
     UnknownDestination,
 )
-from .money import MAX_MINOR, format_amount
+from .money import MAX_MINOR, format_amount, format_money
 from .text import hidden_character
 
 MEMO_MAX_LENGTH = 140
@@ -87,7 +87,7 @@ def check_transfer(
     if actor_id is not None:
         _check_limits(amount, limits, sent_last_24h, source.currency)
     if source.kind == CUSTOMER and source.balance < amount:
-        raise InsufficientFunds()
+        raise InsufficientFunds(f"Not enough money: {format_money(max(source.balance, 0), source.currency)} available.")
     # Balances are signed 64-bit columns: past that an engine errors (PostgreSQL) or turns them into floats (SQLite).
     if destination.balance > MAX_MINOR - amount or source.balance < amount - MAX_MINOR:
         raise LimitExceeded("The account cannot hold that much money.")

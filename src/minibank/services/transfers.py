@@ -11,7 +11,7 @@ from ..db import Database
 from ..domain.accounts import is_valid_number, mask_number
 from ..domain.errors import AccountNotFound, BankError, InvalidAmount, InvalidInput, NotFound
 from ..domain.money import MAX_MINOR
-from ..domain.moves import Move, Session, TransferRecord
+from ..domain.moves import Move, Refused, Session, TransferRecord
 from ..domain.transfers import Limits, check_memo
 from ..metrics import TRANSFERRED, TRANSFERS
 from ..models import accounts
@@ -64,6 +64,37 @@ def transfer(
         client_ip=client_ip,
         session=session,
     )
+
+
+def check_transfer(
+    db: Database,
+    *,
+    actor_id: int,
+    source: str,
+    destination: str,
+    amount: int,
+    memo: str = "",
+    limits: Limits = Limits(),
+) -> None:
+    """The confirm step's check: raise the refusal the transfer would meet now, moving nothing.
+
+    The same rule, on the same facts (read without locks), as the transfer itself; the money
+    may still be refused at confirmation if the facts change meanwhile.
+    """
+    move = checked(
+        Move(
+            kind="transfer",
+            actor_id=actor_id,
+            source=source,
+            destination=destination,
+            amount=amount,
+            memo=memo,
+            limits=limits,
+        )
+    )
+    decision = db.ledger.check(move)
+    if isinstance(decision, Refused):
+        raise decision.error
 
 
 def deposit(

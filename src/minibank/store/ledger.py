@@ -33,7 +33,7 @@ from ..domain.batches import (
     unmade,
 )
 from ..domain.errors import BankError, Busy, LedgerUnavailable, OutcomeUnknown
-from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, start_of_hour
+from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, decide, start_of_hour
 from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from ..models import utcnow
 from . import deadlines, in_doubt, ledger_pg, ledger_sqlite, write_health
@@ -107,6 +107,21 @@ class Ledger:
                     raise outcome
                 return outcome
         return self._batcher.submit(unit)
+
+    def check(self, move: Move) -> Decision:
+        """The rule's decision on ``move`` as things stand now: nothing locked, nothing written (a dry run)."""
+        now = utcnow()
+        rows = fact_rows([move], now)
+        fairy = self._db.engine.raw_connection()
+        driver = fairy.driver_connection
+        try:
+            if self._db.dialect == "sqlite":
+                driver.execute("BEGIN")  # one snapshot for every fact
+            facts, _ = self._sql.read_facts(driver, rows, lock=False)
+        finally:
+            rollback(driver)
+            fairy.close()
+        return decide([move], facts)[0]
 
     def run_batch(self, units: list[Unit]) -> list[Outcome]:
         """Decide and write ``units`` (moves and customers' batches) as one batch, in this thread: one outcome each."""

@@ -92,11 +92,15 @@ def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, l
     return stored_batches(stored), ids
 
 
-def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
-    """Lock and read what the batch's rule needs, and draw an id for each move."""
+# A dry run's read (the confirm step's check): the same facts, no locks taken, no ids drawn.
+_PEEK = _READ.replace(" FOR UPDATE", "")
+
+
+def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[int]]:
+    """Lock and read what the batch's rule needs, and draw an id for each move (``lock`` False: only read)."""
     cursor = conn.cursor()
     cursor.execute(
-        _READ,
+        _READ if lock else _PEEK,
         {
             "users": rows.users,
             "numbers": rows.numbers,
@@ -104,7 +108,7 @@ def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
             "since": rows.since,
             "key_actors": [actor for actor, _ in rows.keys],
             "keys": [key for _, key in rows.keys],
-            "ids": rows.moves,
+            "ids": rows.moves if lock else 0,
         },
     )
     users, accounts, revoked, sent, stored, ids = cursor.fetchone()

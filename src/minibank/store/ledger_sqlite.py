@@ -27,8 +27,12 @@ def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, l
     return stored_batches(stored), list(range(first, first + count))
 
 
-def read_facts(conn, rows: FactRows) -> tuple[Facts, list[int]]:
-    """Read what the batch's rule needs, and the next free transfer ids (one per move)."""
+def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[int]]:
+    """Read what the batch's rule needs, and the next free transfer ids (one per move).
+
+    SQLite locks by its write transaction (BEGIN IMMEDIATE, the caller's); ``lock`` False
+    (a dry run, in a plain read transaction) reads the same facts.
+    """
     users = (
         conn.execute(
             f"SELECT id, status, token_version FROM users WHERE id IN ({_marks(rows.users)})", rows.users

@@ -45,6 +45,23 @@ def transfer():
         return show_form(form)
     if request.form.get("edit") or not form.validate_on_submit():
         return show_form(form, 200 if request.form.get("edit") else 422)
+    amount = form.amount.minor
+    if amount is None:  # a valid form has parsed its amount
+        return show_form(form, 422)
+    try:
+        # The rule as a dry run: refused now with the message Confirm would give, before anything moves.
+        transfers.check_transfer(
+            db,
+            actor_id=current_user().id,
+            source=form.source.data,
+            destination=form.destination.data,
+            amount=amount,
+            memo=form.memo.data or "",
+            limits=transfer_limits(),
+        )
+    except BankError as refusal:
+        show_refusal(form, refusal)
+        return show_form(form, 422)
     return render_template("transfer_confirm.html", form=form)
 
 
