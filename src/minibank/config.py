@@ -81,6 +81,8 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "RATELIMIT_LOGIN": _limit(environ, "MINIBANK_RATELIMIT_LOGIN", "5 per minute"),
         "RATELIMIT_TRANSFER": _limit(environ, "MINIBANK_RATELIMIT_TRANSFER", "60 per minute"),
         "RATELIMIT_BATCH": _limit(environ, "MINIBANK_RATELIMIT_BATCH", "10 per minute"),
+        # Confirmation of payee shows a holder's name on a close match: bounded per customer.
+        "RATELIMIT_PAYEE_CHECK": _limit(environ, "MINIBANK_RATELIMIT_PAYEE_CHECK", "30 per hour"),
         "LOGIN_LOCKOUT": _limit(environ, "MINIBANK_LOGIN_LOCKOUT", DEFAULT_LOCKOUT),
         "LOGIN_LOCKOUT_ADDRESS": _limit(environ, "MINIBANK_LOGIN_LOCKOUT_ADDRESS", DEFAULT_LOCKOUT_ADDRESS),
         "LOGIN_LOCKOUT_EMAIL": _limit(environ, "MINIBANK_LOGIN_LOCKOUT_EMAIL", DEFAULT_LOCKOUT_EMAIL),

@@ -124,7 +124,10 @@ def _bank_error(error: BankError):
     errors = getattr(error, "errors", None)
     if errors is None and error.field:
         errors = [{"field": error.field, "code": error.code, "message": error.detail}]
-    return error_response(status_of(error), code=error.code, detail=error.detail, errors=errors, headers=headers)
+    extra = getattr(error, "extra", None)  # more problem members a refusal carries (a payee's name check)
+    return error_response(
+        status_of(error), code=error.code, detail=error.detail, errors=errors, headers=headers, extra=extra
+    )
 
 
 def _rate_limited(error: RateLimitExceeded):

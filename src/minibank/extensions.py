@@ -34,15 +34,18 @@ limiter = Limiter(
 )
 
 
-def limit_per_user(limit_value):
-    """limiter.limit by user, skipped outright while rate limiting is off.
+def limit_per_user(limit_value, *, shared: str | None = None):
+    """limiter.limit by user, skipped outright while rate limiting is off; ``shared`` names one budget for several routes.
 
     Flask-Limiter evaluates a decorated route's limits on every request even when it is
     disabled; on the transfer routes that was a measurable share of a request's CPU.
     """
 
     def decorate(view):
-        limited = limiter.limit(limit_value, key_func=user_key)(view)
+        if shared:
+            limited = limiter.shared_limit(limit_value, scope=shared, key_func=user_key)(view)
+        else:
+            limited = limiter.limit(limit_value, key_func=user_key)(view)
 
         @functools.wraps(view)
         def dispatch(*args, **kwargs):
@@ -132,6 +135,15 @@ def transfer_rate() -> str:
 def batch_rate() -> str:
     """The per-user limit on sending batches of transfers."""
     return current_app.config["RATELIMIT_BATCH"]
+
+
+# One budget per customer for every confirmation-of-payee check, whichever door it came through.
+PAYEE_CHECKS = "payee-checks"
+
+
+def payee_check_rate() -> str:
+    """The per-customer limit on confirmation-of-payee checks (saving, renaming, checking a name)."""
+    return current_app.config["RATELIMIT_PAYEE_CHECK"]
 
 
 def transfer_limits() -> Limits:

@@ -218,6 +218,21 @@ login_failures = Table(
 )
 Index("ix_login_failures_expires_at", login_failures.c.expires_at)
 
+# The accounts a customer saved under a name of their own, with what confirmation of payee said
+# when they were saved (domain/payees.py).
+payees = Table(
+    "payees",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("name", String(70), nullable=False),
+    Column("account_number", String(10), nullable=False),
+    Column("name_check", String(12), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("name_check IN ('match', 'close_match', 'no_match')", name="name_check"),
+    UniqueConstraint("owner_id", "account_number"),
+)
+
 # One row per batch a customer sent (POST /api/v1/transfer-batches), written in the batch's
 # own transaction when it moved money: its idempotency key, and the results it answered, as
 # JSON (store/batch_rows.py).

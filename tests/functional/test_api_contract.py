@@ -22,7 +22,15 @@ from ..support.factories import PASSWORD
 OPERATIONS = [
     (method.upper(), path, spec) for path, item in document()["paths"].items() for method, spec in item.items()
 ]
-MISSING = {"number": "1000000064", "transfer_id": "999999999", "user_id": "999999999", "batch_id": "999999999"}
+MISSING = {
+    "number": "1000000064",
+    "transfer_id": "999999999",
+    "user_id": "999999999",
+    "batch_id": "999999999",
+    "payee_id": "999999999",
+}
+# A body that passes validation, for operations that have both a body and a path id: their 404.
+VALID_BODY = {"rename_payee": '{"name": "Dan Secretname"}'}
 SPECIFIC = {
     ("list_accounts", 200): "test_api_accounts::test_open_list_and_read_accounts",
     ("open_account", 201): "test_api_accounts::test_open_list_and_read_accounts",
@@ -60,6 +68,12 @@ SPECIFIC = {
     ("token", 401): "test_api_contract::test_auth_operations",
     ("revoke", 204): "test_api_contract::test_auth_operations",
     ("me", 200): "test_api_contract::test_auth_operations",
+    ("list_payees", 200): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
+    ("add_payee", 201): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
+    ("add_payee", 409): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
+    ("rename_payee", 200): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
+    ("delete_payee", 204): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
+    ("check_payee", 200): "test_api_payees::test_confirmation_of_payee_answers_match_close_match_or_no_match",
 }
 
 
@@ -125,7 +139,7 @@ def test_every_operation_answers_its_shape_statuses(client, app, bank, status):
             continue
         admin = any("admin" in tag for tag in spec["tags"])
         headers = {} if status == 401 else (customer if status == 403 or not admin else teller).headers
-        body = {400: "{", 413: big}.get(status, "{}")
+        body = {400: "{", 413: big}.get(status, VALID_BODY.get(spec["operationId"], "{}") if status == 404 else "{}")
         kind = "text/plain" if status == 415 else "application/json"
         query = "?undeclared=1" if status == 422 else ""
         response = client.open(url(path, query), method=method, data=body, content_type=kind, headers=headers)
@@ -154,6 +168,7 @@ def test_every_operation_is_rate_limited(database_url, bank):
         RATELIMIT_LOGIN="1 per hour",
         RATELIMIT_TRANSFER="1 per hour",
         RATELIMIT_BATCH="1 per hour",
+        RATELIMIT_PAYEE_CHECK="1 per hour",
     )
     try:
         client = limited.test_client()
@@ -167,8 +182,11 @@ def test_every_operation_is_rate_limited(database_url, bank):
         app_db.dispose()
 
 
-def test_every_write_answers_busy_when_the_database_stays_locked(database_url, bank, monkeypatch):
+def test_every_write_answers_busy_when_the_database_stays_locked(database_url, bank, monkeypatch, client):
     teller, alice, bob = bank.teller(), bank.customer(balance=1_000), bank.customer()
+    payee = client.post(
+        "/api/v1/payees", json={"name": "x", "account_number": bob.account, "confirmed": True}, headers=alice.headers
+    ).get_json()["id"]
     valid = {
         "open_account": (alice, {"name": "Spare"}),
         "register": ({}, {"email": "new@example.com", "name": "New", "password": PASSWORD}),
@@ -186,6 +204,9 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
         "withdraw": (teller, {"account": alice.account, "amount": "1.00"}),
         "disable_user": (teller, None),
         "enable_user": (teller, None),
+        "add_payee": (alice, {"name": "Bob", "account_number": bob.account, "confirmed": True}),
+        "rename_payee": (alice, {"name": "Robert", "confirmed": True}),
+        "delete_payee": (alice, None),
     }
     monkeypatch.setattr(minibank.db, "SQLITE_BUSY_TIMEOUT_MS", 1)
     busy = _app(database_url)
@@ -198,7 +219,7 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
                 continue
             caller, body = valid[spec["operationId"]]
             headers = getattr(caller, "headers", caller)
-            target = path.replace("{user_id}", str(bob.user.id))
+            target = path.replace("{user_id}", str(bob.user.id)).replace("{payee_id}", str(payee))
             response = client.open(target, method=method, json=body, headers=headers)
             assert response.status_code == 503, (target, response.get_json())
             assert response.get_json()["code"] == "busy" and response.headers["Retry-After"] == "1"

@@ -98,3 +98,10 @@ def decode_cursor(cursor: str | None) -> int | None:
     if not 0 < row_id < 2**63 or encode_cursor(row_id) != cursor:
         raise InvalidCursor()
     return row_id
+
+
+class NameCheckQuery(Query):
+    """Confirmation of payee: does this name match the holder of this account?"""
+
+    name: str = Field(max_length=70, examples=["Dan Secretname"], description="The name the customer typed")
+    account_number: str = Field(max_length=32, examples=["4821093377"], description="The account to pay")

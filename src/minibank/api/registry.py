@@ -47,7 +47,7 @@ class Operation:
         implied = {422: PROBLEM, 429: PROBLEM}
         if self.body is not None:
             implied.update({400: PROBLEM, 413: PROBLEM, 415: PROBLEM})
-        if self.method == "POST":
+        if self.method in ("POST", "PATCH", "PUT", "DELETE"):
             implied[503] = PROBLEM  # every write may meet a lock it cannot get (Busy, with Retry-After)
         if self.auth:
             implied[401] = PROBLEM

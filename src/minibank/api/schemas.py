@@ -263,3 +263,46 @@ class AdminUserOut(UserOut):
     """A user as a teller sees one, with the login status."""
 
     status: Literal["active", "disabled"]
+
+
+PayeeName = Annotated[str, Field(max_length=70, examples=["Dan Secretname"], json_schema_extra={"pattern": NOT_BLANK})]
+
+
+class PayeeIn(Strict):
+    """Save a payee: the name you know them by (checked against the holder's) and their account."""
+
+    name: PayeeName
+    account_number: AccountNumber
+    confirmed: bool = Field(
+        default=False, description="Save even though the name is not a match (after showing the customer why)"
+    )
+
+
+class PayeeRenameIn(Strict):
+    """Give a payee another name (checked against the holder's again)."""
+
+    name: PayeeName
+    confirmed: bool = False
+
+
+class NameCheckOut(Out):
+    """match, close_match (with the name the bank holds) or no_match (and no name)."""
+
+    result: Literal["match", "close_match", "no_match"]
+    held_name: str | None
+
+
+class PayeeOut(Out):
+    """A saved payee."""
+
+    id: int
+    name: str
+    account_number: str
+    name_check: Literal["match", "close_match", "no_match"]
+    created_at: datetime
+
+
+class PayeeList(Out):
+    """The caller's payees, by name."""
+
+    items: list[PayeeOut]
