@@ -15,7 +15,8 @@ def test_a_payee_is_saved_once_per_customer_and_account(db, make_user, make_acco
         payees.add(db, owner_id=alice.id, name="Dan Secretname", number=dan.number)
     bob = make_user(email="bob@example.com")
     assert (
-        payees.add(db, owner_id=bob.id, name="D Secretname", number=dan.number, confirmed=True)[0].name_check == "close_match"
+        payees.add(db, owner_id=bob.id, name="D Secretname", number=dan.number, confirmed=True)[0].name_check
+        == "close_match"
     )
     assert [p.name for p in payees.list_for_owner(db, owner_id=alice.id)] == ["Dan Secretname"]
 

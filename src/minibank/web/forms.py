@@ -129,6 +129,31 @@ class TransferForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
 
 
+class PayeeForm(FlaskForm):
+    """A payee: the name the customer knows them by and their account number; ``confirmed`` after a warning."""
+
+    name = StringField(
+        "Their name",
+        filters=[_strip],
+        validators=[DataRequired("Type the name of the person or business you pay."), Length(max=70)],
+        description="As on their account: the bank checks it against the holder's name.",
+    )
+    account_number = StringField(
+        "Their account number",
+        filters=[normalize_number],
+        validators=[DataRequired("Type the number of the account to pay."), valid_account_number],
+        render_kw={"inputmode": "numeric", "data-account-number": ""},
+    )
+    confirmed = HiddenField()
+
+
+class PayeeRenameForm(FlaskForm):
+    """A payee's new name; ``confirmed`` after a warning."""
+
+    name = StringField("New name", filters=[_strip], validators=[DataRequired("Type the new name."), Length(max=70)])
+    confirmed = HiddenField()
+
+
 class DayField(StringField):
     """A YYYY-MM-DD date (rendered as a date picker); ``day`` holds it once validated."""
 

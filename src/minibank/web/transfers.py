@@ -5,7 +5,7 @@ from flask import flash, render_template, request
 from ..domain.errors import BankError, IdempotencyKeyReused, OutcomeUnknown
 from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
 from ..guards import current_user
-from ..services import accounts, history, transfers
+from ..services import accounts, history, payees, transfers
 from . import bp
 from .auth import see_other, show_refusal
 from .filters import account_number_filter, money_filter
@@ -23,6 +23,10 @@ def transfer_form() -> TransferForm:
         if a.status == "open"
     ]
     form.own_accounts = {a.number: a for a in owned}
+    # Offered as the destination's suggestions: the customer's other accounts by name, and their payees.
+    form.suggestions = [(a.number, a.name) for a in owned if a.status == "open"] + [
+        (p.account_number, p.name) for p in payees.list_for_owner(db, owner_id=current_user().id)
+    ]
     return form
 
 
@@ -42,6 +46,7 @@ def transfer():
     form = transfer_form()
     if request.method == "GET":
         form.source.data = request.args.get("from", form.source.data)
+        form.destination.data = request.args.get("to", form.destination.data)  # "Pay" on the payees page
         return show_form(form)
     if request.form.get("edit") or not form.validate_on_submit():
         return show_form(form, 200 if request.form.get("edit") else 422)
