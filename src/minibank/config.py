@@ -241,29 +241,23 @@ def _metrics_token(value: str | None, production: bool) -> str | None:
     return _strong("MINIBANK_METRICS_TOKEN", value) if value is not None and production else value
 
 
-def _database_url(value: str | None) -> str | None:
+def _database_url(value: str | None, name: str = "MINIBANK_DATABASE_URL", drivers=None) -> str | None:
     """The URL when the bank can use it; never echoed, as it may hold a password."""
     if not value:
         return None
+    forms = _URL_FORMS if drivers is None else "postgresql+psycopg://..."
     try:
         drivername = make_url(value).drivername
     except ArgumentError:
-        raise ConfigError(f"MINIBANK_DATABASE_URL is not a database URL: {_URL_FORMS}") from None
-    if drivername not in _DRIVERS:
-        raise ConfigError(f"MINIBANK_DATABASE_URL: {drivername}:// is not one the bank runs on: {_URL_FORMS}")
+        raise ConfigError(f"{name} is not a database URL: {forms}") from None
+    if drivername not in (drivers or _DRIVERS):
+        raise ConfigError(f"{name}: {drivername}:// is not one the bank runs on: {forms}")
     return value
 
 
 def _replica_url(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        drivername = make_url(value).drivername
-    except ArgumentError:
-        raise ConfigError("MINIBANK_DATABASE_REPLICA_URL is not a database URL: postgresql+psycopg://...") from None
-    if drivername != "postgresql+psycopg":
-        raise ConfigError("MINIBANK_DATABASE_REPLICA_URL must be a PostgreSQL replica: postgresql+psycopg://...")
-    return value
+    """A replica is PostgreSQL's (SQLite has none)."""
+    return _database_url(value, "MINIBANK_DATABASE_REPLICA_URL", drivers=("postgresql+psycopg",))
 
 
 def _timezone(value: str) -> str:

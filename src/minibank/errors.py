@@ -158,13 +158,7 @@ def _database_unavailable(error: Exception):
     if _not_migrated(error):
         return _schema_missing(error)
     log.warning("database.unavailable", error_type=type(error).__name__)
-    if in_doubt.money_may_have_moved():
-        return _outcome_unknown()
-    return error_response(
-        503,
-        detail="The bank is temporarily unavailable. Nothing was changed; please try again.",
-        headers={"Retry-After": 5},
-    )
+    return _nothing_changed("The bank is temporarily unavailable. Nothing was changed; please try again.", 5)
 
 
 # PostgreSQL's undefined table and undefined column; SQLite says it in words.
@@ -185,13 +179,16 @@ def _schema_problem(error: sqlalchemy.exc.ProgrammingError):
 def _schema_missing(error: Exception):
     # An outage an operator ends with `minibank db upgrade`, not a bug: 503, and /readyz says so.
     log.error("database.not_migrated", error=str(getattr(error, "orig", error)).splitlines()[0])
+    return _nothing_changed(
+        "The bank is not ready yet: its database is not migrated. Nothing was changed; please try again later.", 30
+    )
+
+
+def _nothing_changed(detail: str, retry_after: int):
+    """503 saying nothing changed; unless money may have moved in this request, then outcome_unknown."""
     if in_doubt.money_may_have_moved():
         return _outcome_unknown()
-    return error_response(
-        503,
-        detail="The bank is not ready yet: its database is not migrated. Nothing was changed; please try again later.",
-        headers={"Retry-After": 30},
-    )
+    return error_response(503, detail=detail, headers={"Retry-After": retry_after})
 
 
 def _unexpected(error: Exception):

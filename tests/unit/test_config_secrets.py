@@ -89,7 +89,7 @@ def test_production_takes_random_secrets(tmp_path, make):
 
 @pytest.mark.parametrize(
     ("url", "says"),
-    [("not a url", "is not a database URL"), ("sqlite:///copy.db", "must be a PostgreSQL replica")],
+    [("not a url", "is not a database URL"), ("sqlite:///copy.db", "sqlite:// is not one the bank runs on")],
 )
 def test_a_replica_url_must_be_postgresql(tmp_path, url, says):
     with pytest.raises(config.ConfigError, match=says) as refused:

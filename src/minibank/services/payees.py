@@ -68,6 +68,14 @@ def confirm_name(db: Database, *, number: str, name: object) -> NameCheck:
     return compare_names(name, holder)
 
 
+def _accepted_check(db: Database, number: str, name: str, confirmed: bool) -> NameCheck:
+    """The name check, refused as NameNotConfirmed unless it matched or the customer confirmed."""
+    check = confirm_name(db, number=number, name=name)
+    if check.outcome != MATCH and not confirmed:
+        raise NameNotConfirmed(check)
+    return check
+
+
 def list_for_owner(db: Database, *, owner_id: int) -> list[Payee]:
     """The customer's payees, by name."""
     query = select(*_COLUMNS).where(payees.c.owner_id == owner_id).order_by(payees.c.name, payees.c.id)
@@ -79,9 +87,7 @@ def add(
 ) -> tuple[Payee, NameCheck]:
     """Save a payee; a name that is not a match needs ``confirmed`` (the customer saw the warning)."""
     name = check_payee_name(name)
-    check = confirm_name(db, number=number, name=name)
-    if check.outcome != MATCH and not confirmed:
-        raise NameNotConfirmed(check)
+    check = _accepted_check(db, number, name, confirmed)
 
     def work(conn: Connection) -> Payee:
         own = conn.execute(select(accounts.c.owner_id).where(accounts.c.number == number)).scalar()
@@ -121,9 +127,7 @@ def rename(
     """Give a payee another name, confirmed against the holder's as when it was added."""
     payee = get(db, owner_id=owner_id, payee_id=payee_id)
     name = check_payee_name(name)
-    check = confirm_name(db, number=payee.account_number, name=name)
-    if check.outcome != MATCH and not confirmed:
-        raise NameNotConfirmed(check)
+    check = _accepted_check(db, payee.account_number, name, confirmed)
 
     def work(conn: Connection) -> Payee:
         row = conn.execute(

@@ -55,19 +55,23 @@ def transfer():
         return show_form(form, 422)
     try:
         # The rule as a dry run: refused now with the message Confirm would give, before anything moves.
-        transfers.check_transfer(
-            db,
-            actor_id=current_user().id,
-            source=form.source.data,
-            destination=form.destination.data,
-            amount=amount,
-            memo=form.memo.data or "",
-            limits=transfer_limits(),
-        )
+        transfers.check_transfer(db, **_move_of(form, amount))
     except BankError as refusal:
         show_refusal(form, refusal)
         return show_form(form, 422)
     return render_template("transfer_confirm.html", form=form)
+
+
+def _move_of(form: TransferForm, amount: int) -> dict:
+    """The transfer a valid form describes, as the service takes it: the same for the check and for Confirm."""
+    return {
+        "actor_id": current_user().id,
+        "source": form.source.data,
+        "destination": form.destination.data,
+        "amount": amount,
+        "memo": form.memo.data or "",
+        "limits": transfer_limits(),
+    }
 
 
 @bp.post("/transfer/confirm")
@@ -81,15 +85,7 @@ def confirm_transfer():
         return show_form(form, 422)
     try:
         result = transfers.transfer(
-            db,
-            actor_id=current_user().id,
-            source=form.source.data,
-            destination=form.destination.data,
-            amount=amount,
-            memo=form.memo.data or "",
-            idempotency_key=form.token.data,
-            limits=transfer_limits(),
-            client_ip=request.remote_addr,
+            db, **_move_of(form, amount), idempotency_key=form.token.data, client_ip=request.remote_addr
         )
     except OutcomeUnknown:
         # The same form, with the same token: sending it again replays the transfer if it was made.
