@@ -13,6 +13,7 @@ from minibank.services import accounts, users
 from minibank.services.demo import load_demo
 
 from ..support.services import require
+from .axe import assert_accessible, install_axe
 
 CHROMIUM = os.environ.get("MINIBANK_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -80,6 +81,22 @@ def live(sqlite_url, tmp_path, monkeypatch):
     server.shutdown()
     thread.join()
     app.extensions["minibank.db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def axe_source(tmp_path_factory):
+    """axe-core's script, installed from npm once per run."""
+    return install_axe(tmp_path_factory.mktemp("axe-core"))
+
+
+@pytest.fixture
+def check_accessibility(axe_source):
+    """check_accessibility(page, state="") -> fail on any axe-core violation on the page as it stands."""
+
+    def check(page, state: str = "") -> None:
+        assert_accessible(page, axe_source, state)
+
+    return check
 
 
 @pytest.fixture
