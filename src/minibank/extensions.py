@@ -34,7 +34,7 @@ limiter = Limiter(
 )
 
 
-def limit_per_user(limit_value, *, shared: str | None = None):
+def limit_per_user(limit_value, *, shared: str | None = None, exempt_when=None):
     """limiter.limit by user, skipped outright while rate limiting is off; ``shared`` names one budget for several routes.
 
     Flask-Limiter evaluates a decorated route's limits on every request even when it is
@@ -43,9 +43,9 @@ def limit_per_user(limit_value, *, shared: str | None = None):
 
     def decorate(view):
         if shared:
-            limited = limiter.shared_limit(limit_value, scope=shared, key_func=user_key)(view)
+            limited = limiter.shared_limit(limit_value, scope=shared, key_func=user_key, exempt_when=exempt_when)(view)
         else:
-            limited = limiter.limit(limit_value, key_func=user_key)(view)
+            limited = limiter.limit(limit_value, key_func=user_key, exempt_when=exempt_when)(view)
 
         @functools.wraps(view)
         def dispatch(*args, **kwargs):

@@ -4,7 +4,7 @@ import pytest
 
 from minibank.services import payees
 
-from ..support.web import hidden_fields
+from ..support.web import balance, hidden_fields
 
 
 @pytest.fixture
@@ -67,3 +67,64 @@ def test_the_transfer_form_offers_own_accounts_and_payees_and_pay_prefills(clien
     page = client.get(f"/transfer?to={dan.number}").get_data(as_text=True)
     assert 'list="destinations"' in page and 'label="Dan Secretname"' in page and 'label="Savings"' in page
     assert f'value="{dan.number}"' in page  # the Pay button's number, already typed
+
+
+def _review(banking, funded, number, amount, name, save=False):
+    data = {"from": funded.number, "to": number, "amount": amount, "memo": "", "payee_name": name}
+    if save:
+        data["save_payee"] = "y"
+    return banking.client.post("/transfer", data={**data, **banking.form_tokens()})
+
+
+@pytest.mark.parametrize(
+    ("typed", "says", "ask"),
+    [("Dan Secretname", "Name confirmed", False), ("Dan Secretnme", "the name on this account is", True),
+     ("Bob Builder", "does not match", True)],
+)  # fmt: skip
+def test_a_name_typed_on_the_transfer_form_is_checked_before_confirm(
+    client, db, customer, dan, banking, typed, says, ask
+):
+    _, funded, _ = customer
+    response = _review(banking, funded, dan.number, "5.00", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and says in page and "Confirm and send" in page
+    assert ("Secretname" in page.replace(typed, "")) == (says == "the name on this account is")
+    assert ('name="acknowledged"' in page) == ask
+    data = hidden_fields(page)
+    refused = banking.confirm(data)
+    if ask:  # not sent until the customer ticks the box
+        assert refused.status_code == 422 and balance(db, funded.number) == 10_000
+        data["acknowledged"] = "y"
+    assert banking.confirm(data).status_code == 303 if ask else refused.status_code == 303
+    assert balance(db, funded.number) == 9_500
+
+
+def test_a_transfer_can_save_its_destination_as_a_payee(client, db, customer, dan, banking):
+    user, funded, _ = customer
+    page = _review(banking, funded, dan.number, "5.00", "Dan Secretname", save=True).get_data(as_text=True)
+    assert banking.confirm(hidden_fields(page)).status_code == 303
+    assert [(p.name, p.account_number) for p in payees.list_for_owner(db, owner_id=user.id)] == [
+        ("Dan Secretname", dan.number)
+    ]
+    assert "Saved Dan Secretname as a payee." in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_name_checks_on_the_transfer_form_count_in_the_customers_budget(
+    sqlite_url, tmp_path, monkeypatch, make_user, make_account
+):
+    from minibank import create_app
+
+    from ..support.http import Auth
+    from ..support.web import Banking
+
+    monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "limited"))
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "RATELIMIT_PAYEE_CHECK": "2 per hour"})
+    client = app.test_client()
+    dan = make_account(owner=make_user(email="dan@example.com", name="Dan Secretname"))
+    user = make_user(email="fay@example.com")
+    funded = make_account(owner=user, balance=1_000)
+    Auth(client).login("fay@example.com")
+    banking = Banking(client)
+    named = [_review(banking, funded, dan.number, "1.00", "D Secretname").status_code for _ in range(3)]
+    assert named == [200, 200, 429]
+    assert _review(banking, funded, dan.number, "1.00", "").status_code == 200  # no name typed: no check

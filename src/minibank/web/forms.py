@@ -5,7 +5,7 @@ import secrets
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain.accounts import is_valid_number, normalize_number
@@ -127,6 +127,14 @@ class TransferForm(FlaskForm):
         validators=[Optional(), Length(max=MEMO_MAX_LENGTH, message=_MEMO_TOO_LONG)],
     )
     token = HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
+    payee_name = StringField(
+        "Their name (optional)",
+        filters=[_strip],
+        validators=[Optional(), Length(max=70)],
+        description="The bank checks it against the account holder's name before you confirm.",
+    )
+    save_payee = BooleanField("Save as a payee")
+    acknowledged = BooleanField("I have checked the name and the number with the person I pay: send it anyway")
 
 
 class PayeeForm(FlaskForm):

@@ -1,9 +1,11 @@
 """Moving money: the transfer form, its confirmation step, and the receipt."""
 
+from dataclasses import replace
+
 from flask import flash, render_template, request
 
 from ..domain.errors import BankError, IdempotencyKeyReused, OutcomeUnknown
-from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
+from ..extensions import PAYEE_CHECKS, db, limit_per_user, payee_check_rate, transfer_limits, transfer_rate
 from ..guards import current_user
 from ..services import accounts, history, payees, transfers
 from . import bp
@@ -39,8 +41,13 @@ def show_form(form: TransferForm, status: int = 200):
     return render_template("transfer.html", form=form), status
 
 
+def _no_name_typed() -> bool:
+    return not (request.form.get("payee_name") or "").strip()
+
+
 @bp.route("/transfer", methods=["GET", "POST"])
 @login_required
+@limit_per_user(payee_check_rate, shared=PAYEE_CHECKS, exempt_when=_no_name_typed)
 def transfer():
     """GET: the empty form. POST: check the input and show what will happen before any money moves."""
     form = transfer_form()
@@ -56,10 +63,35 @@ def transfer():
     try:
         # The rule as a dry run: refused now with the message Confirm would give, before anything moves.
         transfers.check_transfer(db, **_move_of(form, amount))
+        name_check = _name_check(form)
     except BankError as refusal:
         show_refusal(form, refusal)
         return show_form(form, 422)
-    return render_template("transfer_confirm.html", form=form)
+    return render_template("transfer_confirm.html", form=form, name_check=name_check)
+
+
+def _name_check(form: TransferForm):
+    """Confirmation of payee for the name the customer typed, if any: None when they typed none."""
+    if not form.payee_name.data:
+        return None
+    return payees.confirm_name(db, number=form.destination.data, name=form.payee_name.data)
+
+
+def _save_payee(form: TransferForm) -> None:
+    """Keep the destination as a payee under the name typed (its name check was shown at Check and confirm)."""
+    try:
+        payee, _ = payees.add(
+            db,
+            owner_id=current_user().id,
+            name=form.payee_name.data,
+            number=form.destination.data,
+            confirmed=True,
+            client_ip=request.remote_addr,
+        )
+    except BankError as refusal:
+        flash(f"Not saved as a payee: {refusal.detail}", "error")
+    else:
+        flash(f"Saved {payee.name} as a payee.", "success")
 
 
 def _move_of(form: TransferForm, amount: int) -> dict:
@@ -84,6 +116,16 @@ def confirm_transfer():
     if amount is None:  # a valid form has parsed its amount
         return show_form(form, 422)
     try:
+        name_check = _name_check(form)
+    except BankError as refusal:
+        show_refusal(form, refusal)
+        return show_form(form, 422)
+    if name_check is not None and name_check.outcome != "match" and not form.acknowledged.data:
+        form.form_errors.append("The name does not match the account holder's: tick the box to send it anyway.")
+        # The held name shows only at Check and confirm, whose checks count in the customer's budget.
+        unnamed = replace(name_check, held_name=None)
+        return render_template("transfer_confirm.html", form=form, name_check=unnamed), 422
+    try:
         result = transfers.transfer(
             db, **_move_of(form, amount), idempotency_key=form.token.data, client_ip=request.remote_addr
         )
@@ -106,6 +148,8 @@ def confirm_transfer():
             sent = result.transfer
             shown, destination = money_filter(sent.amount, sent.currency), account_number_filter(sent.destination)
             flash(f"Sent {shown} to account {destination}.", "success")
+            if form.save_payee.data and form.payee_name.data:
+                _save_payee(form)
         return see_other("web.receipt", transfer_id=result.transfer.id)
     return show_form(form, 422)
 
