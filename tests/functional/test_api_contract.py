@@ -247,6 +247,7 @@ def test_the_docs_page_runs_without_inline_script(client):
     page = client.get("/api/docs")
     assert page.status_code == 200 and "default-src 'self'" in page.headers["Content-Security-Policy"]
     html = page.get_data(as_text=True)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html  # readable on a phone
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert scripts and all('src="' in attributes and not body.strip() for attributes, body in scripts)
     for asset in re.findall(r'(?:src|href)="([^"]+)"', html):

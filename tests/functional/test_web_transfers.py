@@ -110,6 +110,8 @@ def _bad_digit(number: str) -> str:
         ("amount", "1.234", "positive number"),
         ("amount", "-5", "positive number"),
         ("amount", "0", "greater than zero"),
+        ("amount", "1,00.00", "commas only between groups of three digits"),
+        ("amount", "10,0000", "commas only between groups of three digits"),
         ("to", "", "Type the number"),
         ("to", "bad-digit", "not a valid account number"),
         ("memo", "x" * 141, "at most 140 characters"),
@@ -226,3 +228,12 @@ def test_a_deposit_receipt_names_cash_not_the_banks_account(client, customer):
 
 def test_a_receipt_id_beyond_any_transfer_is_a_404(client, customer):
     assert client.get("/transfers/99999999999999999999").status_code == 404
+
+
+def test_amounts_may_group_thousands_with_commas(client, db, customer, payee, make_account, banking):
+    user = customer[0]
+    rich = make_account(owner=user, balance=500_000, name="Rich")
+    page = banking.review(rich.number, payee.number, "1,234.50").get_data(as_text=True)
+    assert "Confirm and send" in page and "1,234.50 USD" in page
+    assert banking.send(rich.number, payee.number, "1,234.50").status_code == 303
+    assert balance(db, rich.number) == 500_000 - 123_450

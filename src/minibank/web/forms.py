@@ -71,8 +71,13 @@ def _strip(text):
     return text.strip() if isinstance(text, str) else text
 
 
+# People write thousands with commas ("1,000.00"); only between groups of three digits.
+_GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?")
+_MISGROUPED = "Put commas only between groups of three digits, as in 1,000.00, or leave them out."
+
+
 class AmountField(StringField):
-    """Decimal text such as "12.34"; once validated, ``minor`` holds the integer minor units."""
+    """Decimal text such as "12.34" or "1,000.00"; once validated, ``minor`` holds the integer minor units."""
 
     minor: int | None = None
 
@@ -81,8 +86,13 @@ class AmountField(StringField):
         self.minor = None
         if not self.data:
             return  # InputRequired says what is missing
+        text = self.data
+        if "," in text:
+            if not _GROUPED.fullmatch(text):
+                raise ValidationError(_MISGROUPED)
+            text = text.replace(",", "")
         try:
-            self.minor = parse_amount(self.data)
+            self.minor = parse_amount(text)
         except InvalidAmount as refusal:
             raise ValidationError(refusal.detail) from None
 
