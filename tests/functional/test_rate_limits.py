@@ -3,6 +3,7 @@
 import pytest
 
 from minibank import create_app
+from minibank.domain.text import how_long
 
 from ..support.factories import PASSWORD
 from ..support.http import Auth
@@ -61,6 +62,8 @@ def test_web_login_lockout_answers_429_with_retry_after(limited):
     response = web.login("victim@example.com")
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
     assert "Too many failed attempts" in response.get_data(as_text=True)
+    wait = how_long(int(response.headers["Retry-After"]))  # the page says how long, as the header does
+    assert f"Please wait {wait} and try again" in response.get_data(as_text=True)
 
 
 def test_per_address_login_limit_on_web_and_api(limited):

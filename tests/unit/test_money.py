@@ -82,3 +82,16 @@ def test_formats_minor_units():
 @given(st.integers(min_value=1, max_value=MAX_MINOR))
 def test_format_then_parse_round_trips(minor):
     assert parse_amount(format_amount(minor)) == minor
+
+
+def test_waits_read_as_people_say_them():
+    from minibank.domain.text import how_long
+
+    assert [how_long(s) for s in (1, 45, 89, 300, 5399, 7200)] == [
+        "1 second",
+        "45 seconds",
+        "89 seconds",
+        "about 5 minutes",
+        "about 90 minutes",
+        "about 2 hours",
+    ]

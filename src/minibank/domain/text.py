@@ -14,3 +14,12 @@ def hidden_character(text: str) -> str | None:
         if unicodedata.category(ch) in _HIDDEN:
             return f"U+{ord(ch):04X}"
     return None
+
+
+def how_long(seconds: int) -> str:
+    """A wait as people say it: "45 seconds", "about 5 minutes", "about 2 hours"."""
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} minutes"
+    return f"about {round(seconds / 3600)} hours"

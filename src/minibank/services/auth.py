@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
 from ..domain.errors import BankError, Conflict, NotFound
+from ..domain.text import how_long
 from ..metrics import LOGIN_FAILURES
 from ..models import revoked_tokens, users
 from ..security import passwords
@@ -28,9 +29,10 @@ class LoginThrottled(BankError):
     """Too many failed attempts; try again later."""
 
     code = "too_many_attempts"
+    retry_after: int
 
     def __init__(self, retry_after: int):
-        super().__init__()
+        super().__init__(f"Too many failed attempts; try again in {how_long(retry_after)}.")
         self.retry_after = retry_after
 
 

@@ -3,6 +3,7 @@
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ..domain.errors import BankError
+from ..domain.text import how_long
 from ..extensions import db, login_limits, login_throttle
 from ..guards import current_user
 from ..services import auth, users
@@ -50,7 +51,10 @@ def login():
         form.form_errors.append(refusal.detail)
         return render_template("login.html", form=form), 401
     except auth.LoginThrottled as refusal:
-        form.form_errors.append("Too many failed attempts for this e-mail address. Please wait and try again.")
+        form.form_errors.append(
+            f"Too many failed attempts for this e-mail address. Please wait {how_long(refusal.retry_after)} "
+            "and try again."
+        )
         return render_template("login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
     response = see_other("web.dashboard")
     session.start(response, user)
@@ -110,7 +114,7 @@ def change_password():
             )
         except auth.LoginThrottled as refusal:
             form.form_errors.append(
-                f"Too many wrong passwords. Please wait {refusal.retry_after} seconds and try again."
+                f"Too many wrong passwords. Please wait {how_long(refusal.retry_after)} and try again."
             )
             return render_template("password.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
         except BankError as refusal:
