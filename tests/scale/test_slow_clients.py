@@ -17,7 +17,7 @@ from ..support.production import ProductionServer, production_env
 pytestmark = pytest.mark.slow
 
 SLOW_SOCKETS = 300
-SECONDS = 20
+SECONDS = 10
 CUSTOMERS = 4
 
 

@@ -14,7 +14,7 @@ from ..support.production import production_env, production_servers
 
 pytestmark = pytest.mark.slow
 
-HOLD_SECONDS = 10
+HOLD_SECONDS = 8
 DEADLINE = 6  # far past the bank's lock deadline (2 s), short of the hold
 
 
