@@ -7,6 +7,7 @@ import click
 from ..db import Database
 from ..extensions import db
 from ..services import audit_chain, ledger_check
+from ..store import audit_seal
 from ..store.backup import copy_sqlite
 from .running import operator_command
 
@@ -27,6 +28,7 @@ def backup_command(destination: Path):
         raise click.ClickException(f"{destination} exists already: name a new file")
     if not destination.parent.is_dir():
         raise click.ClickException(f"{destination.parent} is not a folder")
+    audit_seal.seal(db)  # chain what has happened so far, so that the head printed covers it
     copy_sqlite(db.sqlite_path, destination)
     copy = Database(f"sqlite:///{destination}")
     try:
