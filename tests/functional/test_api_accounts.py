@@ -51,6 +51,7 @@ def test_history_pages_newest_first(client, bank):
         "amount": "-3.00",
         "balance_after": "94.00",
         "counterparty": bob.account,
+        "counterparty_name": None,  # a number paid without a saved payee: its holder's name is not shown
         "memo": "n3",
         "created_at": sent[2]["created_at"],
     }

@@ -37,17 +37,18 @@ def test_statement_is_a_csv_attachment_oldest_first(client, statement_account):
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and f"statement-{funded.number}-start-to-today.csv" in disposition
     rows = _rows(response)
-    assert rows[0] == ["date", "transfer_id", "counterparty", "memo", "amount", "currency", "balance_after"]
-    assert [r[4] for r in rows[1:]] == ["100.00", "-1.00", "-2.00", "-3.00", "-4.00", "-5.00"]
-    assert [r[6] for r in rows[1:]] == ["100.00", "99.00", "97.00", "94.00", "90.00", "85.00"]
-    assert rows[1][2] == "cash" and rows[2][2] == other.number and rows[2][5] == "USD"
+    header = ["date", "transfer_id", "counterparty", "counterparty_name", "memo", "amount", "currency", "balance_after"]
+    assert rows[0] == header
+    assert [r[5] for r in rows[1:]] == ["100.00", "-1.00", "-2.00", "-3.00", "-4.00", "-5.00"]
+    assert [r[7] for r in rows[1:]] == ["100.00", "99.00", "97.00", "94.00", "90.00", "85.00"]
+    assert rows[1][2:4] == ["cash", "Cash deposit"] and rows[2][2] == other.number and rows[2][6] == "USD"
     assert rows[2][1].isdigit() and len(rows[2][0]) == 19
 
 
 def test_cells_that_look_like_formulas_are_escaped(client, statement_account):
     rows = _rows(client.get(f"/accounts/{statement_account[0].number}/statement.csv"))
-    assert [r[3] for r in rows[2:]] == ["'" + m for m in HOSTILE[:4]] + ["plain memo"]
-    assert all(not r[4].startswith("'") for r in rows[1:])  # amounts stay numbers
+    assert [r[4] for r in rows[2:]] == ["'" + m for m in HOSTILE[:4]] + ["plain memo"]
+    assert all(not r[5].startswith("'") for r in rows[1:])  # amounts stay numbers
 
 
 def test_date_range_is_inclusive_in_utc(client, statement_account):
@@ -73,7 +74,7 @@ def test_bad_or_reversed_dates_reshow_the_page_with_a_form_error(client, stateme
     response = client.get(f"/accounts/{statement_account[0].number}/statement.csv?{query}")
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and response.mimetype == "text/html"
-    assert message in page and "Download CSV" in page and "Traceback" not in page
+    assert message in page and "download these movements as CSV" in page and "Traceback" not in page
 
 
 def test_days_and_times_follow_the_banks_time_zone(app, db, client, statement_account):
@@ -89,7 +90,7 @@ def test_days_and_times_follow_the_banks_time_zone(app, db, client, statement_ac
     assert len(january) == 1 and len(february) == 7
     assert february[1][0] == "2025-02-01 00:30:00"
     page = client.get(f"/accounts/{funded.number}").get_data(as_text=True)
-    assert "2025-02-01 00:30 CET" in page
+    assert "Saturday 1 February 2025" in page and "00:30" in page  # the day's heading, then the time
 
 
 def test_a_statement_streams_in_pieces_and_loses_no_line(client, statement_account, monkeypatch):

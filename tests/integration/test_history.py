@@ -7,6 +7,7 @@ import pytest
 from minibank.domain.errors import InvalidInput, NotFound
 from minibank.models import utcnow
 from minibank.services import history, transfers
+from minibank.services.history import HistoryFilter
 
 
 def test_pages_walk_every_entry_once_newest_first(db, make_user, make_account):
@@ -48,8 +49,9 @@ def test_date_range_and_bad_input(db, make_user, make_account):
     alice = make_user()
     account = make_account(owner=alice, balance=100)
     now = utcnow()
-    assert len(history.page(db, number=account.number, owner_id=alice.id, since=now - timedelta(minutes=1)).items) == 1
-    assert history.page(db, number=account.number, owner_id=alice.id, until=now - timedelta(minutes=1)).items == []
+    recent, older = HistoryFilter(since=now - timedelta(minutes=1)), HistoryFilter(until=now - timedelta(minutes=1))
+    assert len(history.page(db, number=account.number, owner_id=alice.id, where=recent).items) == 1
+    assert history.page(db, number=account.number, owner_id=alice.id, where=older).items == []
     for bad in ["zzz", "ZTE=x", "e1", "abc$"]:
         with pytest.raises(InvalidInput):
             history.page(db, number=account.number, owner_id=alice.id, cursor=bad)

@@ -12,11 +12,11 @@ def test_between_streams_every_movement_oldest_first_in_batches(db, make_user, m
     source, destination = make_account(owner=alice, balance=1_000), make_account()
     for amount in range(1, 8):
         transfers.transfer(db, actor_id=alice.id, source=source.number, destination=destination.number, amount=amount)
-    account, items = history.between(db, number=source.number, owner_id=alice.id, since=None, until=None)
+    account, items = history.between(db, number=source.number, owner_id=alice.id)
     assert account.number == source.number
     assert [i.amount for i in items] == [1_000, -1, -2, -3, -4, -5, -6, -7]
     with pytest.raises(NotFound):  # at once, before any movement is read
-        history.between(db, number=source.number, owner_id=make_user().id, since=None, until=None)
+        history.between(db, number=source.number, owner_id=make_user().id)
 
 
 def test_latest_for_owner_merges_accounts_newest_first(db, make_user, make_account):
@@ -26,7 +26,7 @@ def test_latest_for_owner_merges_accounts_newest_first(db, make_user, make_accou
     for n, source in enumerate([one, two, one, two, one], start=1):
         transfers.transfer(db, actor_id=alice.id, source=source.number, destination=other.number, amount=n)
     latest = history.latest_for_owner(db, accounts=[one, two], limit=4)
-    assert [(account.number, item.amount) for account, item in latest] == [
+    assert [(m.account.number, m.item.amount) for m in latest] == [
         (one.number, -5),
         (two.number, -4),
         (one.number, -3),

@@ -65,7 +65,6 @@ def list_transactions(number: str):
         owner_id=current_user().id,
         limit=query.limit,
         cursor=query.cursor,
-        since=query.since(),
-        until=query.until(),
+        where=query.where(),
     )
     return {"items": [history_item_out(item) for item in page.items], "next_cursor": page.next_cursor}, 200

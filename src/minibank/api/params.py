@@ -3,13 +3,16 @@
 import base64
 import binascii
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from flask import request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from ..domain.errors import InvalidCursor
+from ..domain.errors import InvalidAmount, InvalidCursor, InvalidInput
+from ..domain.money import parse_amount
+from ..services.history import SEARCH_MAX_LENGTH, HistoryFilter
 from .body import RequestInvalid, validation_errors
+from .schemas import AMOUNT_PATTERN
 
 PAGE_MAX = 100
 
@@ -55,13 +58,38 @@ Limit = Annotated[int, Field(ge=1, le=PAGE_MAX, description=f"Page size, 1 to {P
 Cursor = Annotated[str, Field(max_length=64, description="``next_cursor`` of the previous page")]
 
 
+if TYPE_CHECKING:
+    AmountQuery = str
+else:
+    AmountQuery = Annotated[str, Field(pattern=AMOUNT_PATTERN, max_length=21, examples=["100.00"])]
+
+
 class HistoryQuery(Query):
-    """Which page of an account's history."""
+    """Which page of an account's history, and what to look for in it."""
 
     limit: Limit = 20
     cursor: Cursor | None = None
     from_: DateText | None = Field(None, alias="from", description="First day (UTC), inclusive")
     to: DateText | None = Field(None, description="Last day (UTC), inclusive")
+    q: str | None = Field(
+        None,
+        max_length=SEARCH_MAX_LENGTH,
+        description="Text in the memo, or in the other side's name or number (case-insensitive)",
+    )
+    direction: Literal["in", "out"] | None = Field(None, description="Only money in, or only money out")
+    min_amount: AmountQuery | None = Field(None, description="The smallest amount moved, either way, inclusive")
+    max_amount: AmountQuery | None = Field(None, description="The largest amount moved, either way, inclusive")
+
+    def where(self) -> HistoryFilter:
+        """The service's filter for these parameters."""
+        return HistoryFilter(
+            text=(self.q or "").strip(),
+            since=self.since(),
+            until=self.until(),
+            direction=self.direction,
+            min_amount=_minor(self.min_amount, "min_amount"),
+            max_amount=_minor(self.max_amount, "max_amount"),
+        )
 
     def since(self) -> datetime | None:
         """The start of the ``from`` day, UTC."""
@@ -72,6 +100,15 @@ class HistoryQuery(Query):
         if self.to is None or self.to == date.max:
             return None
         return datetime.combine(self.to + timedelta(days=1), time(), UTC)
+
+
+def _minor(amount: str | None, field: str) -> int | None:
+    if amount is None:
+        return None
+    try:
+        return parse_amount(amount)
+    except InvalidAmount as refusal:
+        raise InvalidInput(refusal.detail, field=field) from None
 
 
 class PageQuery(Query):

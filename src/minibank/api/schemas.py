@@ -156,6 +156,10 @@ class HistoryItemOut(Out):
     counterparty: str | None = Field(
         description="The other customer account; null for cash (kind deposit or withdrawal)"
     )
+    counterparty_name: str | None = Field(
+        description="How the caller knows the other side: their own account's name, a payee's saved name, "
+        "the sender's name for money in, or Cash deposit / Cash withdrawal; null when only the number is known"
+    )
     memo: str
     created_at: datetime
 

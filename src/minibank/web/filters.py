@@ -1,6 +1,6 @@
 """Template filters: money, account numbers and times are formatted only at the edge."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -37,3 +37,20 @@ def bank_zone() -> ZoneInfo:
 def when_filter(moment: datetime) -> str:
     """A moment in the bank's time zone, to the minute: "2025-01-31 15:05 CET"."""
     return moment.astimezone(bank_zone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@bp.app_template_filter("clock")
+def clock_filter(moment: datetime) -> str:
+    """The time of day in the bank's time zone: "15:05"."""
+    return moment.astimezone(bank_zone()).strftime("%H:%M")
+
+
+@bp.app_template_filter("day_heading")
+def day_heading_filter(day: date) -> str:
+    """A day as a history heading: "Today", "Yesterday", else "Monday 30 November 2026"."""
+    today = datetime.now(bank_zone()).date()
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day:%A} {day.day} {day:%B %Y}"

@@ -5,7 +5,7 @@ import secrets
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..domain.accounts import is_valid_number, normalize_number
@@ -13,6 +13,7 @@ from ..domain.errors import InvalidAmount
 from ..domain.money import parse_amount
 from ..domain.transfers import MEMO_MAX_LENGTH
 from ..security.passwords import MAX_LENGTH
+from ..services.history import SEARCH_MAX_LENGTH
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The ledger starts in 1970; a range must still end within the calendar after a day is added.
@@ -205,3 +206,40 @@ class StatementForm(FlaskForm):
         """Refuse a range that ends before it starts."""
         if self.start.day and field.day and field.day < self.start.day:
             raise ValidationError("The end date must not be before the start date.")
+
+
+class HistoryFilterForm(StatementForm):
+    """What to look for in an account's history; the same filter makes the statement download."""
+
+    q = StringField(
+        "Search",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=SEARCH_MAX_LENGTH, message=f"Search for at most {SEARCH_MAX_LENGTH} characters."),
+        ],
+        description="Memo, name or account number.",
+        render_kw={"type": "search"},
+    )
+    direction = SelectField(
+        "Direction",
+        choices=[
+            SelectChoice("", "Money in and out"),
+            SelectChoice("in", "Money in"),
+            SelectChoice("out", "Money out"),
+        ],
+        default="",
+    )
+    min_amount = AmountField("Smallest amount", filters=[_strip], render_kw={"inputmode": "decimal"})
+    max_amount = AmountField("Largest amount", filters=[_strip], render_kw={"inputmode": "decimal"})
+
+    def validate_max_amount(self, field):
+        """Refuse a range of amounts that ends below its start."""
+        if self.min_amount.minor and field.minor and field.minor < self.min_amount.minor:
+            raise ValidationError("The largest amount must not be below the smallest.")
+
+    def is_filtering(self) -> bool:
+        """Whether the customer asked for anything but the whole history."""
+        return any(
+            bool(f.data) for f in (self.start, self.end, self.q, self.direction, self.min_amount, self.max_amount)
+        )

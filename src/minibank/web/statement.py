@@ -11,7 +11,7 @@ from ..services.accounts import Account
 from ..services.history import HistoryItem
 
 CASH = "cash"
-COLUMNS = ["date", "transfer_id", "counterparty", "memo", "amount", "currency", "balance_after"]
+COLUMNS = ["date", "transfer_id", "counterparty", "counterparty_name", "memo", "amount", "currency", "balance_after"]
 _LINES_PER_PIECE = 500
 
 
@@ -46,6 +46,7 @@ def statement_csv(account: Account, items: Iterable[HistoryItem], zone: tzinfo) 
                 item.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 item.transfer_id,
                 safe_cell(counterparty(item)),
+                safe_cell(item.counterparty_name or ""),
                 safe_cell(item.memo),
                 format_amount(item.amount),
                 safe_cell(account.currency),

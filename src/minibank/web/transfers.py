@@ -161,4 +161,7 @@ def receipt(transfer_id: int):
     user = current_user()
     record = transfers.get_for_party(db, transfer_id=transfer_id, user_id=user.id)
     balances = history.balances_after(db, transfer_id=record.id, owner_id=user.id)
-    return render_template("receipt.html", transfer=record, balances=balances, sent=record.source_owner == user.id)
+    names = history.party_names(db, record=record, viewer_id=user.id)
+    return render_template(
+        "receipt.html", transfer=record, balances=balances, names=names, sent=record.source_owner == user.id
+    )
