@@ -52,11 +52,11 @@ def test_newcomer_then_alice_transfers_and_downloads_a_statement(live, open_page
     page.get_by_role("link", name="Checking").first.click()
     check_accessibility(page, "the account's history")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download CSV").click()
+        page.get_by_role("button", name="download these movements as CSV").click()
     path = tmp_path / "statement.csv"
     download_info.value.save_as(path)
     rows = list(csv.reader(path.read_text().splitlines()))
-    assert rows[0][0] == "date" and rows[-1][3:5] == ["Lunch", "-25.00"] and rows[-1][2] == bob.number
+    assert rows[0][0] == "date" and rows[-1][4:6] == ["Lunch", "-25.00"] and rows[-1][2] == bob.number
     log_out(page)
 
 

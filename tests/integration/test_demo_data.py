@@ -1,10 +1,12 @@
 """`minibank demo`: the demo users with fixed, valid account numbers, printed beside the logins."""
 
+from datetime import timedelta
+
 import pytest
 
 from minibank.domain.accounts import is_valid_number
 from minibank.domain.errors import InvalidInput
-from minibank.services import accounts
+from minibank.services import accounts, history, payees, users
 from minibank.services.demo import DEMO_USERS, demo_logins
 
 
@@ -49,3 +51,24 @@ def test_demo_on_a_bank_of_other_users_prints_no_logins(runner, make_user):
 def test_open_account_refuses_a_given_number_with_wrong_check_digits(db, make_user):
     with pytest.raises(InvalidInput):
         accounts.open_account(db, owner_id=make_user().id, name="Checking", currency="USD", number="4821093377")
+
+
+def test_the_demo_has_payees_and_months_of_varied_history_that_the_ledger_and_audit_accept(runner, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    alice = users.get_by_email(db, email="alice@example.com")
+    assert {p.name for p in payees.list_for_owner(db, owner_id=alice.id)} == {
+        "Harbour Lettings",
+        "Northwind Energy",
+        "Green Grocers",
+        "Bob Example",
+    }
+    _, items = history.between(db, number="4821093322", owner_id=alice.id)
+    movements = list(items)
+    days = {item.created_at.date() for item in movements}
+    assert max(days) - min(days) >= timedelta(days=90) and len(movements) >= 30
+    names = {item.counterparty_name for item in movements}
+    assert {"Acme Works Ltd", "Harbour Lettings", "Savings", "Cash withdrawal", "Bob Example"} <= names
+    assert movements[-1].balance_after == 750_000  # the balance the README promises
+    for check in ("verify-ledger", "verify-audit"):
+        result = runner.invoke(args=[check])
+        assert result.exit_code == 0, result.output

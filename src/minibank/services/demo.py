@@ -1,13 +1,15 @@
-"""Demo data mirroring the original miniBank: alice with two accounts, bob with one."""
+"""Demo data mirroring the original miniBank: alice with two accounts, bob with one, and a few months of history."""
 
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
 from ..db import Database
 from ..domain.errors import NotFound
-from ..models import users
-from . import accounts, transfers
+from ..models import users, utcnow
+from . import accounts, payees, transfers
+from .demo_story import BUSINESSES, PAYEES, Event, beginning, net_by_holder, story
 from .users import create_user, get_by_email
 
 # Printed at seeding and shown in the README; never loaded in production. The account
@@ -35,17 +37,61 @@ class DemoLogin:
 
 
 def load_demo(db: Database, *, currency: str) -> dict[str, str] | None:
-    """Create the demo users and fund their accounts; None when users already exist."""
+    """Create the demo users, their payees and a few months of history; None when users already exist.
+
+    Each demo account ends with the balance DEMO_USERS gives it: its opening deposit is that
+    balance less what the story adds.
+    """
     if db.read(lambda conn: conn.execute(select(exists().where(users.c.id.isnot(None)))).scalar()):
         return None
-    credentials = {}
+    now = utcnow()
+    events = story(now)
+    net = net_by_holder(events)
+    credentials, numbers, holders, openings = {}, {}, {}, []
     for email, (name, password, role, opened) in DEMO_USERS.items():
         user = create_user(db, email=email, name=name, password=password, role=role)
-        for account_name, balance, number in opened:
+        key = email.split("@")[0]
+        holders[key] = user
+        for index, (account_name, balance, number) in enumerate(opened):
             account = accounts.open_account(db, owner_id=user.id, name=account_name, currency=currency, number=number)
-            transfers.deposit(db, account=account.number, amount=balance, memo="Opening deposit")
+            story_name = key if index == 0 else f"{key}_{account_name.lower()}"
+            numbers[story_name] = account.number
+            openings.append((account.number, balance - net.get(story_name, 0)))
         credentials[email] = password
+    for key, (name, email, balance) in BUSINESSES.items():
+        # Holders for the story's other side: no one is given their password.
+        user = create_user(db, email=email, name=name, password=secrets.token_urlsafe(24), role="customer")
+        holders[key] = user
+        numbers[key] = accounts.open_account(db, owner_id=user.id, name="Business", currency=currency).number
+        openings.append((numbers[key], balance))
+    for owner, chosen in PAYEES.items():
+        for key in chosen:
+            payees.add(db, owner_id=holders[owner].id, name=holders[key].name, number=numbers[key], confirmed=True)
+    with db.ledger.dated(beginning(now)):
+        for number, amount in openings:
+            if amount:
+                transfers.deposit(db, account=number, amount=amount, memo="Opening deposit")
+    for event in events:
+        with db.ledger.dated(event.when):
+            _make(db, event, numbers, holders)
     return credentials
+
+
+def _make(db: Database, event: Event, numbers: dict[str, str], holders: dict) -> None:
+    if event.source == "cash":
+        transfers.deposit(db, account=numbers[event.destination], amount=event.amount, memo=event.memo)
+    elif event.destination == "cash":
+        transfers.withdraw(db, account=numbers[event.source], amount=event.amount, memo=event.memo)
+    else:
+        owner = holders[event.source.split("_")[0]]
+        transfers.transfer(
+            db,
+            actor_id=owner.id,
+            source=numbers[event.source],
+            destination=numbers[event.destination],
+            amount=event.amount,
+            memo=event.memo,
+        )
 
 
 def demo_logins(db: Database) -> list[DemoLogin]:

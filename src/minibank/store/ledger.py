@@ -13,8 +13,9 @@ connection dropped during it) answers OutcomeUnknown to the moves it would have 
 """
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 import psycopg
@@ -69,6 +70,25 @@ class Ledger:
         # SQLite under `minibank serve`: the writer process's client (ops/sqlite_writer.py), which runs
         # this same engine for every worker. Without one, this process batches its own moves.
         self.writer = None
+        self._dated: datetime | None = None
+
+    @contextmanager
+    def dated(self, when: datetime) -> Iterator[None]:
+        """Moves submitted inside are stamped ``when``: for loading a past history (the demo) through the rule.
+
+        Only for a process that runs the engine itself, one move at a time, in time order (entry
+        ids must keep following time); every check of the rule still decides each move.
+        """
+        if self.writer is not None:
+            raise RuntimeError("a dated history is loaded by a process that runs the ledger itself")
+        self._dated = when
+        try:
+            yield
+        finally:
+            self._dated = None
+
+    def _now(self) -> datetime:
+        return self._dated or utcnow()
 
     def renew(self) -> None:
         """Fresh locks (after a fork, or once gevent has patched threading)."""
@@ -110,7 +130,7 @@ class Ledger:
 
     def check(self, move: Move) -> Decision:
         """The rule's decision on ``move`` as things stand now: nothing locked, nothing written (a dry run)."""
-        now = utcnow()
+        now = self._now()
         rows = fact_rows([move], now)
         fairy = self._db.engine.raw_connection()
         driver = fairy.driver_connection
@@ -151,7 +171,7 @@ class Ledger:
         return [LedgerUnavailable()]
 
     def _once(self, units: list[Unit]) -> list[Outcome]:
-        now = utcnow()
+        now = self._now()
         dialect = self._db.dialect
         moves = [move for unit in units for move in (unit.moves if isinstance(unit, BatchOrder) else (unit,))]
         orders = [unit for unit in units if isinstance(unit, BatchOrder)]
