@@ -8,8 +8,8 @@ from ..domain.accounts import normalize_number
 from ..domain.errors import InvalidInput
 from ..extensions import reads
 from ..guards import current_user
-from ..services import history
-from . import bp
+from ..services import history, monthly
+from . import bp, chart
 from .filters import bank_zone
 from .forms import StatementForm
 from .guard import login_required
@@ -30,8 +30,12 @@ def show_account(number: str, statement: StatementForm, status: int = 200):
         )
     except InvalidInput as refusal:
         abort(400, description=refusal.detail)
+    flows = monthly.last_months(
+        reads.for_accounts([number]), number=number, owner_id=current_user().id, zone=bank_zone()
+    )
     return render_template(
         "account.html",
+        chart=chart.draw(flows.months),
         page=listing,
         account=listing.account,
         statement=statement,
