@@ -9,8 +9,8 @@ from ..domain.accounts import normalize_number
 from ..domain.errors import InvalidInput
 from ..extensions import reads
 from ..guards import current_user
-from ..services import history
-from . import bp
+from ..services import history, monthly
+from . import bp, chart
 from .filters import bank_zone
 from .forms import HistoryFilterForm
 from .guard import login_required
@@ -56,14 +56,24 @@ def show_account(number: str, form: HistoryFilterForm, status: int = 200):
     except InvalidInput as refusal:
         abort(400, description=refusal.detail)
     kept = {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
+    paged = bool(request.args.get("cursor"))
+    # The picture belongs with the newest page; paging through older movements does not redraw it.
+    flows = (
+        None
+        if paged
+        else monthly.last_months(
+            reads.for_accounts([number]), number=number, owner_id=current_user().id, zone=bank_zone()
+        )
+    )
     return render_template(
         "account.html",
+        chart=chart.draw(flows.months) if flows else None,
         page=listing,
         days=by_day(listing.items),
         account=listing.account,
         filters=form,
         kept=kept if valid else {},
-        paged=bool(request.args.get("cursor")),
+        paged=paged,
     ), (status if valid else 400)
 
 
