@@ -62,7 +62,9 @@ def web_visit(base: str, *, payer_email: str, payer_password: str, source: str) 
     confirm step, and log both out; returns the new account's number."""
     newcomer = Browser(base)
     email, password = f"new-{uuid.uuid4().hex[:12]}@example.com", "a long and unusual passphrase 7"
-    answer = newcomer.post("/register", {"email": email, "name": "New Customer", "password": password})
+    answer = newcomer.post(
+        "/register", {"email": email, "name": "New Customer", "password": password, "confirm_password": password}
+    )
     assert answer.status_code == 303, answer.text
     assert newcomer.post("/accounts", {"name": "Everyday"}, form_page="/dashboard").status_code == 303
     [number] = newcomer.account_numbers()
