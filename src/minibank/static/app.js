@@ -38,3 +38,19 @@ document.querySelectorAll("input[data-account-number]").forEach(function (input)
     else input.removeAttribute("aria-invalid");
   });
 });
+
+// Forms with errors: the summary at the top takes the focus, so the customer hears what to fix first;
+// each of its links goes to the field itself, its label in view (as GOV.UK's error summary does).
+var errorSummary = document.querySelector("[data-error-summary]");
+if (errorSummary) {
+  errorSummary.focus();
+  errorSummary.addEventListener("click", function (event) {
+    var link = event.target.closest('a[href^="#"]');
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    var label = document.querySelector('label[for="' + field.id + '"]');
+    (label || field).scrollIntoView();
+    field.focus({ preventScroll: true });
+  });
+}
