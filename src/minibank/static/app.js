@@ -54,3 +54,48 @@ if (errorSummary) {
     field.focus({ preventScroll: true });
   });
 }
+
+// Show password: a button beside each password field, to check what was typed.
+document.querySelectorAll('input[type="password"]').forEach(function (input) {
+  var row = document.createElement("div");
+  var button = document.createElement("button");
+  row.className = "password-row";
+  button.type = "button";
+  button.className = "show-password";
+  button.setAttribute("aria-controls", input.id);
+  input.parentNode.insertBefore(row, input);
+  row.appendChild(input);
+  row.appendChild(button);
+  function show(visible) {
+    input.type = visible ? "text" : "password";
+    button.setAttribute("aria-pressed", visible ? "true" : "false");
+    button.textContent = visible ? "Hide password" : "Show password";
+  }
+  show(false);
+  button.addEventListener("click", function () { show(input.type === "password"); });
+  // Hidden again as the form goes, so that the browser never keeps it as ordinary text.
+  if (input.form) input.form.addEventListener("submit", function () { show(false); });
+});
+
+// Copy an account number: a button beside it puts the digits, without spaces, on the clipboard.
+if (navigator.clipboard && navigator.clipboard.writeText) {
+  document.querySelectorAll("[data-copy-number]").forEach(function (number) {
+    var button = document.createElement("button");
+    var said = document.createElement("span");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy account number");
+    said.className = "copied";
+    said.setAttribute("aria-live", "polite");
+    number.appendChild(button);
+    number.appendChild(said);
+    button.addEventListener("click", function () {
+      said.textContent = "";
+      navigator.clipboard.writeText(number.getAttribute("data-copy-number").replace(/\s/g, "")).then(
+        function () { said.textContent = "Copied"; },
+        function () { said.textContent = "Could not copy: please select the number instead"; }
+      );
+    });
+  });
+}
