@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from .domain.errors import BankError, OutcomeUnknown
 from .extensions import limiter
 from .store import in_doubt
+from .web import session as web_session
 
 log = structlog.get_logger("minibank.errors")
 
@@ -82,10 +83,18 @@ def error_response(
         response.status_code = status
         response.mimetype = "application/problem+json"
     else:
-        response = make_response(render_template("error.html", status=status, title=title, detail=detail), status)
+        response = make_response(_error_page(status, title, detail), status)
     for name, value in (headers or {}).items():
         response.headers[name] = str(value)
     return response
+
+
+def _error_page(status: int, title: str, detail: str) -> str:
+    """The error page, with the menu for a logged-in customer."""
+    # Not when the bank is failing or shedding load (5xx, 429): that lookup is more work for a database in trouble.
+    if status < 500 and status != 429:
+        web_session.load_for_error_page()
+    return render_template("error.html", status=status, title=title, detail=detail)
 
 
 # The one place where the error vocabulary meets HTTP: a status per code; any other code is a

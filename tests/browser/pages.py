@@ -8,9 +8,19 @@ def log_in(page, url: str, email: str, password: str) -> None:
     """Log in from the landing page and land on the dashboard."""
     page.goto(url + "/")
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/dashboard")
+
+
+def register(page, url: str, *, email: str, name: str, password: str, confirmation: str | None = None) -> None:
+    """Fill the registration form (the password twice) and send it."""
+    page.goto(url + "/register")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Confirm password").fill(password if confirmation is None else confirmation)
+    page.get_by_role("button", name="Register").click()
 
 
 def log_out(page) -> None:

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from minibank.services import payees, users
+
 from .conftest import DESKTOP, PHONE, screenshot
 from .pages import ALICE, BOB, fill_transfer, log_in, no_horizontal_scroll
 
@@ -11,6 +13,13 @@ pytestmark = pytest.mark.browser
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 HOLDER = "Bob Example"  # bob's name as the bank holds it (the demo data)
+
+
+def forget_payees(live, email: str) -> None:
+    """Remove the payees the demo gave a customer, so a test starts from none."""
+    owner = users.get_by_email(live.db, email=email)
+    for payee in payees.list_for_owner(live.db, owner_id=owner.id):
+        payees.remove(live.db, owner_id=owner.id, payee_id=payee.id)
 
 
 def add_payee(page, name: str, number: str) -> None:
@@ -34,6 +43,7 @@ def payee_rows(page) -> list[str]:
 @VIEWPORTS
 def test_alice_saves_renames_and_deletes_a_payee_with_the_name_checked(live, open_page, check_accessibility, viewport):
     size = "phone" if viewport == PHONE else "desktop"
+    forget_payees(live, ALICE[0])
     page = open_page(viewport=viewport)
     log_in(page, live.url, *ALICE)
     bob = live.account_of(BOB[0]).number
@@ -100,6 +110,7 @@ def test_alice_saves_renames_and_deletes_a_payee_with_the_name_checked(live, ope
 def test_pay_on_the_payees_page_fills_in_the_number_and_the_form_offers_the_payee(
     live, open_page, check_accessibility, viewport
 ):
+    forget_payees(live, ALICE[0])
     page = open_page(viewport=viewport)
     log_in(page, live.url, *ALICE)
     bob = live.account_of(BOB[0]).number

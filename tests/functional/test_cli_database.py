@@ -91,7 +91,9 @@ def test_bin_run_the_cli_and_flask_share_the_database_at_the_root(checkout, tmp_
             assert current.returncode == 0, (way, cwd, current.stderr)
             assert current.stdout.startswith(f"{database} at revision ") and "(head)" in current.stdout, (way, cwd)
             stats = run([*program, "stats"], cwd=cwd, env=env)
-            assert stats.stdout.splitlines()[0] == "users 3", (way, cwd, stats.stdout, stats.stderr)
+            assert (
+                stats.stdout.splitlines()[0] == "users 7"
+            )  # the demo's three and four businesses, (way, cwd, stats.stdout, stats.stderr)
     assert not (checkout / "src" / "instance").exists()
     assert not (elsewhere / "instance").exists()
 

@@ -97,7 +97,14 @@ def test_no_password_token_or_cookie_in_the_logs(client, auth, make_user, make_a
     user = make_user(email="logs@example.com")
     make_account(owner=user, balance=10_000)
     auth.login("logs@example.com")
-    auth.post_form("/settings/password", {"current_password": PASSWORD, "new_password": "another long passphrase"})
+    auth.post_form(
+        "/settings/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "another long passphrase",
+            "confirm_new_password": "another long passphrase",
+        },
+    )
     cookie = client.get_cookie("minibank").value
     token = auth.token("logs@example.com", "another long passphrase")
     client.post("/api/v1/auth/token", json={"email": "logs@example.com", "password": "wrong but secret-ish"})

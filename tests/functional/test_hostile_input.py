@@ -72,9 +72,9 @@ def test_memos_and_names_refuse_invisible_characters(client, bank, char):
 
 
 def test_the_web_form_says_which_character(client, auth):
-    response = auth.post_form(
-        "/register", {"email": "web-spoof@example.com", "name": "Bob\u202eevil", "password": "a long passphrase here"}
-    )
+    password = "a long passphrase here"
+    fields = {"email": "web-spoof@example.com", "name": "Bob\u202eevil", "password": password}
+    response = auth.post_form("/register", {**fields, "confirm_password": password})
     assert response.status_code == 422 and "U+202E" in response.get_data(as_text=True)
 
 

@@ -11,7 +11,8 @@ from ..support.web import Banking
 
 
 def register(auth, email="new@example.com", name="New Customer", password="a long passphrase here", **extra):
-    return auth.post_form("/register", {"email": email, "name": name, "password": password, **extra})
+    fields = {"email": email, "name": name, "password": password, "confirm_password": password}
+    return auth.post_form("/register", {**fields, **extra})
 
 
 def stored_hash(db, email):
@@ -133,12 +134,22 @@ def test_password_change_needs_the_current_one_and_revokes_other_tokens(client, 
     api_headers = auth.bearer("ivy@example.com")
     auth.login("ivy@example.com")
     refused = auth.post_form(
-        "/settings/password", {"current_password": "not it at all", "new_password": "a new long passphrase"}
+        "/settings/password",
+        {
+            "current_password": "not it at all",
+            "new_password": "a new long passphrase",
+            "confirm_new_password": "a new long passphrase",
+        },
     )
     assert refused.status_code == 422 and "current password is incorrect" in refused.get_data(as_text=True)
     assert client.get("/api/v1/me", headers=api_headers).status_code == 200
     changed = auth.post_form(
-        "/settings/password", {"current_password": PASSWORD, "new_password": "a new long passphrase"}
+        "/settings/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new long passphrase",
+            "confirm_new_password": "a new long passphrase",
+        },
     )
     assert changed.status_code == 303
     assert client.get("/api/v1/me", headers=api_headers).status_code == 401
@@ -182,13 +193,22 @@ def test_wrong_current_passwords_count_with_failed_logins(app, client, auth, mak
     statuses = [
         auth.post_form(
             "/settings/password",
-            {"current_password": f"wrong guess number {n}", "new_password": "another long passphrase"},
+            {
+                "current_password": f"wrong guess number {n}",
+                "new_password": "another long passphrase",
+                "confirm_new_password": "another long passphrase",
+            },
         ).status_code
         for n in range(6)
     ]
     assert statuses[:5] == [422] * 5 and statuses[5] == 429  # the login's lockout: 5 per 5 minutes
     refused = auth.post_form(
-        "/settings/password", {"current_password": PASSWORD, "new_password": "another long passphrase"}
+        "/settings/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "another long passphrase",
+            "confirm_new_password": "another long passphrase",
+        },
     )
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0  # even the right one waits
     throttle = app.extensions["minibank.login_throttle"]

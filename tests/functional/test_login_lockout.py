@@ -141,7 +141,8 @@ def change_password(client, current, address):
     return client.post(
         "/settings/password",
         environ_overrides={"REMOTE_ADDR": address},
-        data={"current_password": current, "new_password": "another long passphrase", "csrf_token": token},
+        data={"current_password": current, "new_password": "another long passphrase", "csrf_token": token}
+        | {"confirm_new_password": "another long passphrase"},
     )
 
 

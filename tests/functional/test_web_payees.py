@@ -73,7 +73,7 @@ def _review(banking, funded, number, amount, name, save=False):
     data = {"from": funded.number, "to": number, "amount": amount, "memo": "", "payee_name": name}
     if save:
         data["save_payee"] = "y"
-    return banking.client.post("/transfer", data={**data, **banking.form_tokens()})
+    return banking.client.post("/transfer", data={**data, **banking.form_tokens()}, follow_redirects=True)
 
 
 @pytest.mark.parametrize(
@@ -102,11 +102,12 @@ def test_a_name_typed_on_the_transfer_form_is_checked_before_confirm(
 def test_a_transfer_can_save_its_destination_as_a_payee(client, db, customer, dan, banking):
     user, funded, _ = customer
     page = _review(banking, funded, dan.number, "5.00", "Dan Secretname", save=True).get_data(as_text=True)
-    assert banking.confirm(hidden_fields(page)).status_code == 303
+    sent = banking.confirm(hidden_fields(page))
+    assert sent.status_code == 303
     assert [(p.name, p.account_number) for p in payees.list_for_owner(db, owner_id=user.id)] == [
         ("Dan Secretname", dan.number)
     ]
-    assert "Saved Dan Secretname as a payee." in client.get("/dashboard").get_data(as_text=True)
+    assert "Saved Dan Secretname as a payee." in client.get(sent.headers["Location"]).get_data(as_text=True)
 
 
 def test_name_checks_on_the_transfer_form_count_in_the_customers_budget(

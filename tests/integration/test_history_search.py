@@ -135,7 +135,7 @@ def test_web_filters_narrow_the_page_and_keep_in_the_pager(client, db, people):
 def test_bad_web_filters_say_what_is_wrong(client, people, query, message):
     response = client.get(f"/accounts/{people[1].number}?{query}")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and message in page and "please check the filters" in page
+    assert response.status_code == 400 and message in page and "There is a problem" in page
 
 
 def test_statement_download_takes_the_same_filters(client, people):

@@ -62,7 +62,9 @@ def web_visit(base: str, *, payer_email: str, payer_password: str, source: str) 
     confirm step, and log both out; returns the new account's number."""
     newcomer = Browser(base)
     email, password = f"new-{uuid.uuid4().hex[:12]}@example.com", "a long and unusual passphrase 7"
-    answer = newcomer.post("/register", {"email": email, "name": "New Customer", "password": password})
+    answer = newcomer.post(
+        "/register", {"email": email, "name": "New Customer", "password": password, "confirm_password": password}
+    )
     assert answer.status_code == 303, answer.text
     assert newcomer.post("/accounts", {"name": "Everyday"}, form_page="/dashboard").status_code == 303
     [number] = newcomer.account_numbers()
@@ -71,7 +73,9 @@ def web_visit(base: str, *, payer_email: str, payer_password: str, source: str) 
     payer = Browser(base)
     answer = payer.post("/login", {"email": payer_email, "password": payer_password}, form_page="/")
     assert answer.status_code == 303, answer.text
-    review = payer.post("/transfer", {"from": source, "to": number, "amount": "12.34", "memo": "first"})
+    checked = payer.post("/transfer", {"from": source, "to": number, "amount": "12.34", "memo": "first"})
+    assert checked.status_code == 303, checked.text  # post/redirect/get, to Check and confirm
+    review = payer.get(checked.headers["Location"].removeprefix(base))
     assert review.status_code == 200 and "Confirm and send" in review.text, review.text
     confirm = payer.post("/transfer/confirm", hidden_fields(review.text), form_page="")
     assert confirm.status_code == 303, confirm.text

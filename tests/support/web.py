@@ -38,9 +38,9 @@ class Banking:
         return {"csrf_token": fields["csrf_token"], "token": fields["token"]}
 
     def review(self, source: str, destination: str, amount: str, memo: str = ""):
-        """POST the transfer form: the confirmation page (or the form again, with errors)."""
+        """POST the transfer form and follow it to the confirmation page (or the form again, with errors)."""
         data = {"from": source, "to": destination, "amount": amount, "memo": memo, **self.form_tokens()}
-        return self.client.post("/transfer", data=data)
+        return self.client.post("/transfer", data=data, follow_redirects=True)
 
     def confirm_data(self, source: str, destination: str, amount: str, memo: str = "") -> dict[str, str]:
         """The hidden fields of the confirmation page's form, as the browser would send them."""

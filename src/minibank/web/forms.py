@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..domain.accounts import is_valid_number, normalize_number
 from ..domain.errors import InvalidAmount
@@ -20,38 +20,52 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _FIRST_YEAR, _LAST_YEAR = 1970, 9998
 
 TOO_LONG = f"Use at most {MAX_LENGTH} characters."
+MISMATCH = "The two passwords do not match."
+
+
+def confirmation_of(field_name: str, label: str) -> PasswordField:
+    """A second password field that must repeat ``field_name`` exactly (a typo would lock the customer out)."""
+    return PasswordField(
+        label,
+        validators=[DataRequired("Type the password again."), EqualTo(field_name, message=MISMATCH)],
+    )
 
 
 class LoginForm(FlaskForm):
     """E-mail and password."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)])
+    email = EmailField("E-mail", validators=[DataRequired("Type your e-mail address."), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Type your password."), Length(max=MAX_LENGTH, message=TOO_LONG)]
+    )
 
 
 class RegisterForm(FlaskForm):
     """A new customer's details."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Full name", validators=[DataRequired(), Length(max=100)])
+    email = EmailField("E-mail", validators=[DataRequired("Type your e-mail address."), Length(max=254)])
+    name = StringField("Full name", validators=[DataRequired("Type your full name."), Length(max=100)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)],
+        validators=[DataRequired("Choose a password."), Length(max=MAX_LENGTH, message=TOO_LONG)],
         description="At least 12 characters. A passphrase of several words is easy to remember.",
     )
+    confirm_password = confirmation_of("password", "Confirm password")
 
 
 class PasswordForm(FlaskForm):
     """Change the password; the current one is required."""
 
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)]
+        "Current password",
+        validators=[DataRequired("Type your current password."), Length(max=MAX_LENGTH, message=TOO_LONG)],
     )
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)],
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH, message=TOO_LONG)],
         description="At least 12 characters.",
     )
+    confirm_new_password = confirmation_of("new_password", "Confirm new password")
 
 
 class ButtonForm(FlaskForm):

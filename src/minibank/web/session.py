@@ -2,12 +2,15 @@
 
 import time
 
+import structlog
 from flask import current_app, g, request, session
 
 from ..extensions import db
 from ..guards import remember, user_from_token
 from ..security import tokens
 from ..services import auth
+
+log = structlog.get_logger("minibank.web.session")
 
 
 def cookie_name() -> str:
@@ -37,6 +40,17 @@ def load() -> None:
     token = request.cookies.get(cookie_name())
     remember(*user_from_token(token, tokens.AUDIENCE_WEB)) if token else remember(None, None)
     g.session_checked = token is not None
+
+
+def load_for_error_page() -> None:
+    """Know who is asking when an error came before the pages read the session (no such page, 405, CSRF)."""
+    if "user" in g:
+        return
+    try:
+        load()
+    except Exception as error:  # an error page must never fail: it shows without the menu
+        log.warning("error_page.session_unreadable", error_type=type(error).__name__)
+        remember(None, None)
 
 
 def renew_if_due(response):

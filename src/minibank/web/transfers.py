@@ -8,7 +8,7 @@ from ..domain.errors import BankError, IdempotencyKeyReused, OutcomeUnknown
 from ..extensions import PAYEE_CHECKS, db, limit_per_user, payee_check_rate, transfer_limits, transfer_rate
 from ..guards import current_user
 from ..services import accounts, history, payees, transfers
-from . import bp
+from . import bp, review
 from .auth import see_other, show_refusal
 from .filters import account_number_filter, money_filter
 from .forms import TransferForm, new_idempotency_token
@@ -67,7 +67,24 @@ def transfer():
     except BankError as refusal:
         show_refusal(form, refusal)
         return show_form(form, 422)
-    return render_template("transfer_confirm.html", form=form, name_check=name_check)
+    review.keep(form, minor=amount, name_check=name_check)
+    return see_other("web.review_transfer")
+
+
+@bp.get("/transfer/confirm")
+@login_required
+def review_transfer():
+    """Check and confirm the transfer the form described; once it is sent (Back from the receipt), its receipt."""
+    kept = review.current()
+    if kept is None:
+        return see_other("web.transfer")
+    if kept.receipt is not None:
+        return see_other("web.receipt", transfer_id=kept.receipt)
+    form = transfer_form()
+    review.fill(form, kept)
+    if form.source.data not in form.own_accounts:  # a review from before the accounts changed hands
+        return see_other("web.transfer")
+    return render_template("transfer_confirm.html", form=form, name_check=kept.name_check)
 
 
 def _name_check(form: TransferForm):
@@ -150,6 +167,7 @@ def confirm_transfer():
             flash(f"Sent {shown} to account {destination}.", "success")
             if form.save_payee.data and form.payee_name.data:
                 _save_payee(form)
+        review.sent(form.token.data, result.transfer.id)
         return see_other("web.receipt", transfer_id=result.transfer.id)
     return show_form(form, 422)
 
