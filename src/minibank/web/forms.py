@@ -22,10 +22,11 @@ TOO_LONG = f"Use at most {MAX_LENGTH} characters."
 
 
 class LoginForm(FlaskForm):
-    """E-mail and password."""
+    """E-mail and password; ``next``, the page to go back to (checked to be of this site)."""
 
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH, message=TOO_LONG)])
+    next = HiddenField()
 
 
 class RegisterForm(FlaskForm):
