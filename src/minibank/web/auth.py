@@ -7,7 +7,7 @@ from ..domain.text import how_long
 from ..extensions import db, login_limits, login_throttle
 from ..guards import current_user
 from ..services import auth, users
-from . import bp, session
+from . import bp, drafts, session
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
 from .next_page import local_path
@@ -60,7 +60,7 @@ def login():
         return render_template("login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
     after = local_path(form.next.data)
     response = redirect(after, code=303) if after else see_other("web.dashboard")
-    session.start(response, user)
+    session.start(response, user, carry=drafts.carried_over(user.id))
     return response
 
 

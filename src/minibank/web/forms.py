@@ -147,6 +147,10 @@ class TransferForm(FlaskForm):
     save_payee = BooleanField("Save as a payee")
     acknowledged = BooleanField("I have checked the name and the number with the person I pay: send it anyway")
 
+    # Kept when the session ends mid-form (web/drafts.py); the token too, so that sending the kept
+    # form can never send the money twice. An acknowledgement is never kept: it is given again.
+    draft_fields = ("source", "destination", "amount", "memo", "payee_name", "save_payee", "token")
+
 
 class PayeeForm(FlaskForm):
     """A payee: the name the customer knows them by and their account number; ``confirmed`` after a warning."""
@@ -164,6 +168,9 @@ class PayeeForm(FlaskForm):
         render_kw={"inputmode": "numeric", "data-account-number": ""},
     )
     confirmed = HiddenField()
+
+    # Kept when the session ends mid-form (web/drafts.py); a warning's confirmation is given again.
+    draft_fields = ("name", "account_number")
 
 
 class PayeeRenameForm(FlaskForm):

@@ -15,9 +15,12 @@ def cookie_name() -> str:
     return "__Host-minibank" if current_app.config["PRODUCTION"] else "minibank"
 
 
-def start(response, user) -> None:
-    """Log the user in on this response: a brand-new token and session (no fixation)."""
+def start(response, user, *, carry: dict | None = None) -> None:
+    """Log the user in on this response: a brand-new token and session (no fixation).
+
+    ``carry``: entries of the old session that this login keeps (a draft of the same user's)."""
     session.clear()  # also drops the old CSRF secret, so a new one is made
+    session.update(carry or {})
     _set_cookie(response, user, auth_time=None)
 
 
@@ -37,6 +40,14 @@ def load() -> None:
     token = request.cookies.get(cookie_name())
     remember(*user_from_token(token, tokens.AUDIENCE_WEB)) if token else remember(None, None)
     g.session_checked = token is not None
+
+
+def ended_user_id() -> int | None:
+    """Whose session this browser held, when its token is well signed but no longer accepted."""
+    token = request.cookies.get(cookie_name())
+    if not token or g.get("user") is not None:
+        return None
+    return tokens.subject(token, keys=current_app.config["JWT_KEYS"], audience=tokens.AUDIENCE_WEB)
 
 
 def renew_if_due(response):
