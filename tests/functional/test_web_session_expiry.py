@@ -1,7 +1,7 @@
-"""Sessions that do not lose work: a form sent after the session ended is kept (never acted on)
-and comes back filled in after login; a page asked for then comes back too, and the login
-follows `next` to a page of this site only."""
+"""Sessions that do not lose work: the page says when the session ends, Stay signed in renews it,
+and a form sent after it ended is kept (never acted on) and comes back filled in after login."""
 
+import re
 import time
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -16,6 +16,7 @@ from ..support.web import Banking, balance, hidden_fields
 
 KEPT = "Your session has ended, so nothing was sent. Log in again to continue: what you typed is kept."
 RESTORED = "Your session ended, so nothing was sent. Check the details and send again."
+_META = re.compile(r'<meta name="session-expires" content="(\d+)"[^>]*>')
 
 
 @pytest.fixture
@@ -201,6 +202,54 @@ def test_a_page_asked_for_after_the_session_ended_comes_back_after_login(app, cl
     assert "Your session has ended. Please log in again." in page_text(client, response.headers["Location"])
     logged_in = log_in(client, "carol@example.com", f"/accounts/{funded.number}?cursor=")
     assert logged_in.headers["Location"] == f"/accounts/{funded.number}?cursor="
+
+
+def test_logged_in_pages_say_when_the_session_ends(app, client, auth, make_user):
+    make_user(email="erin@example.com")
+    assert not _META.search(page_text(client, "/"))  # nobody logged in: no clock
+    auth.login("erin@example.com")
+    page = page_text(client, "/dashboard")
+    ends = int(_META.search(page).group(1))
+    # The token's expiry plus the few seconds of leeway the bank gives it: the first second it refuses.
+    assert abs(ends - (time.time() + app.config["TOKEN_TTL"] + tokens.LEEWAY_SECONDS + 1)) <= 2
+    assert client.get_cookie("minibank-ends").value == str(ends)
+    assert 'data-renew="/session/renew"' in page and 'data-drafts="/payees /transfer /transfer/confirm"' in page
+    auth.logout()
+    assert client.get_cookie("minibank-ends") is None
+
+
+def test_stay_signed_in_renews_the_session_and_needs_the_csrf_token(app, client, auth, make_user):
+    make_user(email="finn@example.com")
+    auth.login("finn@example.com")
+    csrf = hidden_fields(page_text(client, "/dashboard"))["csrf_token"]
+    before = client.get_cookie("minibank").value
+    app.config["TOKEN_TTL"] = 3600  # a renewal now gives an hour: later than the 15 minutes it had
+    refused = client.post("/session/renew")
+    assert refused.status_code == 400 and client.get_cookie("minibank").value == before
+
+    renewed = client.post("/session/renew", headers={"X-CSRFToken": csrf})
+    assert renewed.status_code == 200
+    body = renewed.get_json()
+    after = client.get_cookie("minibank").value
+    claims = tokens.verify(after, keys=app.config["JWT_KEYS"], audience=tokens.AUDIENCE_WEB)
+    assert after != before and claims.expires_at >= time.time() + 3600 - 5
+    assert body["ends_at"] == claims.expires_at + tokens.LEEWAY_SECONDS + 1 and body["extendable"] is True
+    assert client.get_cookie("minibank-ends").value == str(body["ends_at"])
+    assert client.get("/dashboard").status_code == 200
+
+    user = make_user(email="gus@example.com")
+    end_session(app, client, user)
+    assert client.post("/session/renew", headers={"X-CSRFToken": csrf}).status_code == 401
+
+
+def test_stay_signed_in_stops_at_the_absolute_limit(app, client, auth, make_user):
+    make_user(email="hal@example.com")
+    auth.login("hal@example.com")
+    csrf = hidden_fields(page_text(client, "/dashboard"))["csrf_token"]
+    before = client.get_cookie("minibank").value
+    app.config["SESSION_MAX_AGE"] = 30  # the session began at login, so it may not last beyond 30 seconds
+    body = client.post("/session/renew", headers={"X-CSRFToken": csrf}).get_json()
+    assert client.get_cookie("minibank").value == before and body["extendable"] is False
 
 
 @pytest.mark.parametrize(
