@@ -67,11 +67,26 @@ class LiveBank:
         return accounts.get_by_number(self.db, number=number, owner_id=None).balance
 
 
+# The short-lived bank's browser tokens live 20 seconds (renewed past half their life), so that a
+# session left alone ends within half a minute; its pages warn a third of that before.
+SHORT_SESSION = 20
+
+
 @pytest.fixture
 def live(sqlite_url, tmp_path, monkeypatch):
     """A fresh app with the demo data, served by Werkzeug on a free port of 127.0.0.1."""
+    yield from _serve(sqlite_url, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def short_lived(sqlite_url, tmp_path, monkeypatch):
+    """Like ``live``, but each browser session ends SHORT_SESSION seconds after its last request."""
+    yield from _serve(sqlite_url, tmp_path, monkeypatch, TOKEN_TTL=SHORT_SESSION)
+
+
+def _serve(sqlite_url, tmp_path, monkeypatch, **settings):
     monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"DATABASE_URL": sqlite_url, "RATELIMIT_ENABLED": False})
+    app = create_app({"DATABASE_URL": sqlite_url, "RATELIMIT_ENABLED": False, **settings})
     with app.app_context():
         load_demo(app.extensions["minibank.db"], currency=app.config["CURRENCY"])
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
@@ -114,7 +129,8 @@ def open_page(browser):
         context.close()
 
 
-def screenshot(page, name: str) -> None:
-    """Save a full-page screenshot to artifacts/screenshots/ (git-ignored)."""
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
+    """Save a screenshot to artifacts/screenshots/ (git-ignored): the full page, or what the viewport
+    shows (for a modal dialog, whose backdrop covers the viewport only)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

@@ -26,6 +26,8 @@ def test_alice_reads_searches_and_filters_her_history(live, open_page, check_acc
     assert any("Harbour Lettings" in row for row in rows) and any("Green Grocers" in row for row in rows)
     assert no_horizontal_scroll(page)
     screenshot(page, f"history-{size}")
+    page.evaluate("window.scrollTo(0, document.querySelector('.history-days').offsetTop - 16)")
+    screenshot(page, f"history-{size}-screen", full_page=False)  # docs/history-phone.png is this, on the phone
     if viewport == PHONE:
         # A movement in two lines: twenty of them, each on a day of its own, in half what label cards took.
         height = page.locator("div.history-days").bounding_box()["height"]

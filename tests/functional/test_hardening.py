@@ -37,6 +37,10 @@ def test_production_cookies_are_secure_host_prefixed(production_client):
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
         assert flag in token_cookie
     assert "Domain=" not in token_cookie
+    # When the session ends, for the page's script: readable by it, and just as bound to this site.
+    ends_cookie = next(c for c in cookies if c.startswith("__Host-minibank-ends="))
+    assert "Secure" in ends_cookie and "Path=/" in ends_cookie and "HttpOnly" not in ends_cookie
+    assert "Domain=" not in ends_cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 

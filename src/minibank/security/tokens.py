@@ -85,6 +85,19 @@ def verify(token: str, *, keys: list[tuple[str, str]], audience: str) -> Claims:
     return claims
 
 
+def subject(token: str, *, keys: list[tuple[str, str]], audience: str) -> int | None:
+    """The user id of a well-signed token of this audience, expired or not; None for anything else.
+
+    For a session that has ended: whose it was, never whether it may still act."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        claims, _ = _decode(token, tuple(keys), audience)
+    except InvalidToken:
+        return None
+    return claims.user_id
+
+
 # Verifying a signature costs more than the rest of a request's authentication; a
 # token, once verified, keeps its claims, so the result is memoised per process.
 # Only successes are cached (an exception is never stored), and the times above

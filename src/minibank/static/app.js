@@ -99,3 +99,176 @@ if (navigator.clipboard && navigator.clipboard.writeText) {
     });
   });
 }
+
+// Session expiry: a warning before the session ends, with Stay signed in, and a notice once it has
+// ended. A logged-in page's <meta name="session-expires"> says when (web/expiry.py); a cookie that the
+// bank renews with the session says it too, so that every open tab follows the latest renewal.
+(function () {
+  var meta = document.querySelector('meta[name="session-expires"]');
+  if (!meta || typeof HTMLDialogElement !== "function") return;
+  var info = meta.dataset;
+  var skew = Number(info.now) * 1000 - Date.now(); // the bank's clock ahead of this one
+  var lead = Number(info.warn) * 1000;
+  var extendable = info.extendable === "yes";
+  var hadCookie = endCookie() !== null;
+  var dialog, heading, text, note, buttons, returnFocus, state = "", putAside = 0;
+
+  function endCookie() {
+    var prefix = info.cookie + "=";
+    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf(prefix) === 0; })[0];
+    var value = found ? Number(found.slice(prefix.length)) : NaN;
+    return value > 0 ? value * 1000 : null;
+  }
+
+  function endsAt() {
+    var cookie = endCookie();
+    if (cookie !== null) return cookie;
+    return hadCookie ? 0 : Number(meta.content) * 1000; // the cookie gone: logged out in another tab
+  }
+
+  function element(tag, attributes, content) {
+    var made = document.createElement(tag);
+    Object.keys(attributes).forEach(function (name) { made.setAttribute(name, attributes[name]); });
+    if (content) made.textContent = content;
+    return made;
+  }
+
+  function logoutForm() {
+    return Array.prototype.filter.call(document.forms, function (form) {
+      return new URL(form.action, location.href).pathname === info.logout;
+    })[0];
+  }
+
+  // The form on this page that the bank keeps as a draft when the session ends, if there is one.
+  function draftForm() {
+    var actions = (info.drafts || "").split(" ");
+    return Array.prototype.filter.call(document.querySelectorAll('main form[method="post"]'), function (form) {
+      return actions.indexOf(new URL(form.action, location.href).pathname) !== -1;
+    })[0];
+  }
+
+  function build() {
+    dialog = element("dialog", {
+      "class": "session-end", role: "alertdialog",
+      "aria-labelledby": "session-end-title", "aria-describedby": "session-end-text"
+    });
+    heading = element("h2", {id: "session-end-title"});
+    text = element("p", {id: "session-end-text"});
+    note = element("p", {"class": "error", role: "status"});
+    buttons = element("div", {"class": "buttons"});
+    [heading, text, note, buttons].forEach(function (part) { dialog.appendChild(part); });
+    dialog.addEventListener("cancel", function (event) {
+      if (state === "ended") event.preventDefault(); // nothing on the page works any more
+      else putAside = endsAt();                        // Escape: no more warning for this end
+    });
+    dialog.addEventListener("close", function () {
+      if (dialog.open) return; // closed only to open again in a new state
+      state = "";
+      if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+    });
+    document.body.appendChild(dialog);
+  }
+
+  function button(label, primary, action) {
+    var made = element("button", {type: "button", "class": primary ? "primary" : ""}, label);
+    made.addEventListener("click", action);
+    buttons.appendChild(made);
+    return made;
+  }
+
+  function when(left) {
+    var at = new Date(endsAt() - skew).toLocaleTimeString([], {hour: "numeric", minute: "2-digit"});
+    var minutes = Math.ceil(left / 60000);
+    if (left < 60000) return "at " + at + ", in less than a minute";
+    return "at " + at + ", in about " + minutes + (minutes === 1 ? " minute" : " minutes");
+  }
+
+  function describe(left) {
+    if (state === "ended") {
+      text.textContent = "For your security, you have been logged out. " + (draftForm()
+        ? "What you typed on this page has not been sent: log in again to come back to it, filled in."
+        : "Log in again to go on.");
+    } else if (extendable) {
+      text.textContent = "For your security, you will be logged out " + when(left) + ", unless you stay signed in.";
+    } else {
+      text.textContent = "For your security, a session lasts no longer: you will be logged out " + when(left) +
+        ". Finish what you are doing, then log in again.";
+    }
+  }
+
+  function stay(event) {
+    var pressed = event.currentTarget;
+    var token = logoutForm() && logoutForm().querySelector('input[name="csrf_token"]');
+    pressed.disabled = true;
+    note.textContent = "";
+    fetch(info.renew, {
+      method: "POST", credentials: "same-origin",
+      headers: {"X-CSRFToken": token ? token.value : "", "Accept": "application/json"}
+    }).then(function (response) {
+      if (response.status === 401) { show("ended"); return null; }
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (renewed) {
+      if (!renewed) return;
+      extendable = renewed.extendable;
+      skew = renewed.now * 1000 - Date.now();
+      if (endsAt() - (Date.now() + skew) > lead) dialog.close();
+      else { state = ""; check(); }
+    }).catch(function () {
+      note.textContent = "We could not keep you signed in. Please try again.";
+    }).then(function () { pressed.disabled = false; });
+  }
+
+  function logOut() {
+    var form = logoutForm();
+    if (form) form.submit();
+    else location.assign(info.login);
+  }
+
+  function logInAgain() {
+    var form = draftForm();
+    if (!form) { location.assign(info.login); return; }
+    // Only kept, never sent: the bank does nothing with a form that carries this field.
+    form.appendChild(element("input", {type: "hidden", name: info.keepField, value: "1"}));
+    form.submit();
+  }
+
+  function show(next, left) {
+    if (!dialog) build();
+    if (state === next) { describe(left); return; }
+    state = next;
+    dialog.classList.toggle("ended", next === "ended");
+    buttons.textContent = "";
+    note.textContent = "";
+    var first;
+    if (next === "ended") {
+      heading.textContent = "Your session has ended";
+      first = button("Log in again", true, logInAgain);
+    } else {
+      heading.textContent = "Your session will end soon";
+      first = extendable ? button("Stay signed in", true, stay) : button("Continue", true, function () {
+        putAside = endsAt();
+        dialog.close();
+      });
+      button("Log out", false, logOut);
+    }
+    describe(left);
+    // Opened afresh on each change, so that a screen reader announces the new state.
+    if (dialog.open) dialog.close();
+    else returnFocus = document.activeElement;
+    dialog.showModal();
+    first.focus();
+  }
+
+  function check() {
+    if (state === "ended") return;
+    var left = endsAt() - (Date.now() + skew);
+    if (left <= 0) show("ended");
+    else if (left <= lead && putAside !== endsAt()) show("warning", left);
+    else if (state === "warning" && left > lead) dialog.close();
+  }
+
+  window.setInterval(check, 1000);
+  document.addEventListener("visibilitychange", check);
+  check();
+})();

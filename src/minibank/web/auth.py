@@ -7,9 +7,10 @@ from ..domain.text import how_long
 from ..extensions import db, login_limits, login_throttle
 from ..guards import current_user
 from ..services import auth, users
-from . import bp, session
+from . import bp, drafts, session
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
+from .next_page import local_path
 
 
 def see_other(endpoint: str, **values):
@@ -28,16 +29,17 @@ def show_refusal(form, refusal: BankError) -> None:
 
 @bp.route("/", methods=["GET"])
 def index():
-    """The login page for visitors; the dashboard for customers."""
+    """The login page for visitors; the dashboard (or the page in ``next``) for customers."""
+    after = local_path(request.args.get("next"))
     if current_user() is not None:
-        return see_other("web.dashboard")
-    return render_template("login.html", form=LoginForm())
+        return redirect(after, code=303) if after else see_other("web.dashboard")
+    return render_template("login.html", form=LoginForm(next=after))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @login_limits("login")
 def login():
-    """Check the credentials and start a fresh session."""
+    """Check the credentials and start a fresh session; then the page in ``next`` (of this site only)."""
     form = LoginForm()
     if request.method == "GET":
         return redirect(url_for("web.index"))
@@ -56,8 +58,9 @@ def login():
             "and try again."
         )
         return render_template("login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
-    response = see_other("web.dashboard")
-    session.start(response, user)
+    after = local_path(form.next.data)
+    response = redirect(after, code=303) if after else see_other("web.dashboard")
+    session.start(response, user, carry=drafts.carried_over(user.id))
     return response
 
 

@@ -32,12 +32,13 @@ def confirmation_of(field_name: str, label: str) -> PasswordField:
 
 
 class LoginForm(FlaskForm):
-    """E-mail and password."""
+    """E-mail and password; ``next``, the page to go back to (checked to be of this site)."""
 
     email = EmailField("E-mail", validators=[DataRequired("Type your e-mail address."), Length(max=254)])
     password = PasswordField(
         "Password", validators=[DataRequired("Type your password."), Length(max=MAX_LENGTH, message=TOO_LONG)]
     )
+    next = HiddenField()
 
 
 class RegisterForm(FlaskForm):
@@ -161,6 +162,10 @@ class TransferForm(FlaskForm):
     save_payee = BooleanField("Save as a payee")
     acknowledged = BooleanField("I have checked the name and the number with the person I pay: send it anyway")
 
+    # Kept when the session ends mid-form (web/drafts.py); the token too, so that sending the kept
+    # form can never send the money twice. An acknowledgement is never kept: it is given again.
+    draft_fields = ("source", "destination", "amount", "memo", "payee_name", "save_payee", "token")
+
 
 class PayeeForm(FlaskForm):
     """A payee: the name the customer knows them by and their account number; ``confirmed`` after a warning."""
@@ -178,6 +183,9 @@ class PayeeForm(FlaskForm):
         render_kw={"inputmode": "numeric", "data-account-number": ""},
     )
     confirmed = HiddenField()
+
+    # Kept when the session ends mid-form (web/drafts.py); a warning's confirmation is given again.
+    draft_fields = ("name", "account_number")
 
 
 class PayeeRenameForm(FlaskForm):

@@ -7,7 +7,7 @@ from ..extensions import PAYEE_CHECKS, db, limit_per_user, payee_check_rate
 from ..guards import current_user
 from ..services import payees
 from ..services.payees import NameNotConfirmed
-from . import bp
+from . import bp, drafts
 from .auth import see_other, show_refusal
 from .forms import ButtonForm, PayeeForm, PayeeRenameForm
 from .guard import login_required
@@ -37,10 +37,11 @@ def show_payees(
 @login_required
 def payee_list():
     """Every saved payee, and a form to add one."""
-    return show_payees()
+    return show_payees(drafts.restore(PayeeForm()))
 
 
 @bp.post("/payees")
+@drafts.keeps_draft(PayeeForm, page="web.payee_list")
 @login_required
 @limit_per_user(payee_check_rate, shared=PAYEE_CHECKS)
 def add_payee():

@@ -8,7 +8,7 @@ from ..domain.errors import BankError, IdempotencyKeyReused, OutcomeUnknown
 from ..extensions import PAYEE_CHECKS, db, limit_per_user, payee_check_rate, transfer_limits, transfer_rate
 from ..guards import current_user
 from ..services import accounts, history, payees, transfers
-from . import bp, review
+from . import bp, drafts, review
 from .auth import see_other, show_refusal
 from .filters import account_number_filter, money_filter
 from .forms import TransferForm, new_idempotency_token
@@ -46,12 +46,14 @@ def _no_name_typed() -> bool:
 
 
 @bp.route("/transfer", methods=["GET", "POST"])
+@drafts.keeps_draft(TransferForm, page="web.transfer")
 @login_required
 @limit_per_user(payee_check_rate, shared=PAYEE_CHECKS, exempt_when=_no_name_typed)
 def transfer():
     """GET: the empty form. POST: check the input and show what will happen before any money moves."""
     form = transfer_form()
     if request.method == "GET":
+        drafts.restore(form)
         form.source.data = request.args.get("from", form.source.data)
         form.destination.data = request.args.get("to", form.destination.data)  # "Pay" on the payees page
         return show_form(form)
@@ -124,6 +126,7 @@ def _move_of(form: TransferForm, amount: int) -> dict:
 
 
 @bp.post("/transfer/confirm")
+@drafts.keeps_draft(TransferForm, page="web.transfer")  # back to the form, filled in: never sent
 @login_required
 @limit_per_user(transfer_rate)
 def confirm_transfer():
