@@ -161,3 +161,5 @@ def test_api_history_takes_the_filters_with_keyset_pages(client, db, people, aut
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
     assert client.get(f"{url}?direction=up", headers=headers).status_code == 422
     assert client.get(f"{url}?min_amount=-1", headers=headers).status_code == 422
+    nothing = client.get(f"{url}?max_amount=000.00", headers=headers)  # zero is a bound: no movement is that small
+    assert nothing.status_code == 200 and nothing.get_json()["items"] == []

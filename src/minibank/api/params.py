@@ -105,6 +105,8 @@ class HistoryQuery(Query):
 def _minor(amount: str | None, field: str) -> int | None:
     if amount is None:
         return None
+    if not amount.strip("0."):  # zero ("0", "0.00"): a bound like any other, not an amount to move
+        return 0
     try:
         return parse_amount(amount)
     except InvalidAmount as refusal:

@@ -1,6 +1,14 @@
 // Small progressive enhancements; every page works without them.
 "use strict";
 
+// A new element with these attributes and, if given, this text.
+function element(tag, attributes, content) {
+  var made = document.createElement(tag);
+  Object.keys(attributes).forEach(function (name) { made.setAttribute(name, attributes[name]); });
+  if (content) made.textContent = content;
+  return made;
+}
+
 // A form marked data-submit-once sends once: a double click does not send it twice.
 // (The server's idempotency token is what actually guarantees money moves once.)
 document.addEventListener("submit", function (event) {
@@ -57,12 +65,8 @@ if (errorSummary) {
 
 // Show password: a button beside each password field, to check what was typed.
 document.querySelectorAll('input[type="password"]').forEach(function (input) {
-  var row = document.createElement("div");
-  var button = document.createElement("button");
-  row.className = "password-row";
-  button.type = "button";
-  button.className = "show-password";
-  button.setAttribute("aria-controls", input.id);
+  var row = element("div", {"class": "password-row"});
+  var button = element("button", {type: "button", "class": "show-password", "aria-controls": input.id});
   input.parentNode.insertBefore(row, input);
   row.appendChild(input);
   row.appendChild(button);
@@ -80,14 +84,8 @@ document.querySelectorAll('input[type="password"]').forEach(function (input) {
 // Copy an account number: a button beside it puts the digits, without spaces, on the clipboard.
 if (navigator.clipboard && navigator.clipboard.writeText) {
   document.querySelectorAll("[data-copy-number]").forEach(function (number) {
-    var button = document.createElement("button");
-    var said = document.createElement("span");
-    button.type = "button";
-    button.className = "copy";
-    button.textContent = "Copy";
-    button.setAttribute("aria-label", "Copy account number");
-    said.className = "copied";
-    said.setAttribute("aria-live", "polite");
+    var button = element("button", {type: "button", "class": "copy", "aria-label": "Copy account number"}, "Copy");
+    var said = element("span", {"class": "copied", "aria-live": "polite"});
     number.appendChild(button);
     number.appendChild(said);
     button.addEventListener("click", function () {
@@ -124,13 +122,6 @@ if (navigator.clipboard && navigator.clipboard.writeText) {
     var cookie = endCookie();
     if (cookie !== null) return cookie;
     return hadCookie ? 0 : Number(meta.content) * 1000; // the cookie gone: logged out in another tab
-  }
-
-  function element(tag, attributes, content) {
-    var made = document.createElement(tag);
-    Object.keys(attributes).forEach(function (name) { made.setAttribute(name, attributes[name]); });
-    if (content) made.textContent = content;
-    return made;
   }
 
   function logoutForm() {
