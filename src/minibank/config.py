@@ -9,6 +9,7 @@ import secrets
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from .domain.errors import InvalidAmount
 from .domain.money import parse_amount
+from .mail.transport import SMTP_URL_FORMS, parse_smtp_url
 
 MIN_SECRET_BYTES = 32
 # A production secret must also look random: at least this many bits by the Shannon estimate of
@@ -98,11 +100,27 @@ def load(environ: dict[str, str], instance_path: str) -> dict:
         "METRICS_ALLOW": _networks(environ, "MINIBANK_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
         "METRICS_TOKEN": _metrics_token(environ.get("MINIBANK_METRICS_TOKEN") or None, production),
         "AUDIT_SEALER": _bool(environ, "MINIBANK_AUDIT_SEALER", True),
+        # E-mail (mail/): SMTP when set, else .eml files in the instance folder's mail/.
+        "SMTP_URL": _smtp_url(environ.get("MINIBANK_SMTP_URL") or None),
+        "MAIL_FROM": _mail_from(environ.get("MINIBANK_MAIL_FROM", "miniBank <no-reply@minibank.localhost>")),
+        "MAIL_DIR": str(Path(instance_path) / "mail"),
+        "MAIL_SENDER": _bool(environ, "MINIBANK_MAIL_SENDER", True),
+        # The address the bank's links in e-mails start with; never taken from a request's Host.
+        "PUBLIC_URL": _public_url(environ.get("MINIBANK_PUBLIC_URL", "http://localhost:5000")),
+        "REQUIRE_VERIFIED_EMAIL": _bool(environ, "MINIBANK_REQUIRE_VERIFIED_EMAIL", False),
+        "EMAIL_VERIFY_TTL": _int(environ, "MINIBANK_EMAIL_VERIFY_TTL", 24 * 3600, low=300, high=30 * 86400),
+        "PASSWORD_RESET_TTL": _int(environ, "MINIBANK_PASSWORD_RESET_TTL", 900, low=60, high=86400),
+        "RATELIMIT_PASSWORD_RESET": _limit(environ, "MINIBANK_RATELIMIT_PASSWORD_RESET", "5 per 15 minutes"),
+        "RATELIMIT_PASSWORD_RESET_EMAIL": _limit(environ, "MINIBANK_RATELIMIT_PASSWORD_RESET_EMAIL", "5 per hour"),
         "WORKERS": _int(environ, "MINIBANK_WORKERS", default_workers(), low=1, high=MAX_WORKERS),
         "THREADS": threads,
         "WORKER_CONNECTIONS": _int(environ, "MINIBANK_WORKER_CONNECTIONS", 1000, low=1, high=100_000),
         "DB_POOL_SIZE": pool_size(
-            environ, threads=threads, production=production, sealer=_bool(environ, "MINIBANK_AUDIT_SEALER", True)
+            environ,
+            threads=threads,
+            production=production,
+            sealer=_bool(environ, "MINIBANK_AUDIT_SEALER", True),
+            mailer=_bool(environ, "MINIBANK_MAIL_SENDER", True),
         ),
         # Deadlines on PostgreSQL's waits (store/deadlines.py): a row held elsewhere costs a request
         # at most the lock deadline, then 503; 0 turns one off.
@@ -138,12 +156,12 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
-def pool_size(environ: dict[str, str], *, threads: int, production: bool, sealer: bool) -> int:
-    """Connections each process keeps: MINIBANK_DB_POOL_SIZE, else one per request thread and one for the sealer."""
+def pool_size(environ: dict[str, str], *, threads: int, production: bool, sealer: bool, mailer: bool = False) -> int:
+    """Connections each process keeps: MINIBANK_DB_POOL_SIZE, else one per request thread, the sealer and the mailer."""
     # Werkzeug's development server starts a thread per request, however many: no count to follow.
     # A connection beyond the pool is closed when returned: a sealer without one of its own
     # would open a fresh PostgreSQL session every second.
-    default = threads + int(sealer) if production else DEVELOPMENT_POOL_SIZE
+    default = threads + int(sealer) + int(mailer) if production else DEVELOPMENT_POOL_SIZE
     return _int(environ, "MINIBANK_DB_POOL_SIZE", default, low=1, high=200)
 
 
@@ -258,6 +276,38 @@ def _database_url(value: str | None, name: str = "MINIBANK_DATABASE_URL", driver
 def _replica_url(value: str | None) -> str | None:
     """A replica is PostgreSQL's (SQLite has none)."""
     return _database_url(value, "MINIBANK_DATABASE_REPLICA_URL", drivers=("postgresql+psycopg",))
+
+
+def _smtp_url(value: str | None) -> str | None:
+    """The URL when it parses; the reason, never the URL (it may hold a password)."""
+    if value is None:
+        return None
+    try:
+        parse_smtp_url(value)
+    except ValueError as error:
+        raise ConfigError(f"MINIBANK_SMTP_URL: {error}; use {SMTP_URL_FORMS}") from None
+    return value
+
+
+def _mail_from(value: str) -> str:
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    _, address = parseaddr(value)
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError):
+        address = ""
+    if "@" not in address or "\n" in value or "\r" in value:
+        raise ConfigError("MINIBANK_MAIL_FROM must be an address such as 'miniBank <no-reply@bank.example>'")
+    return value
+
+
+def _public_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError("MINIBANK_PUBLIC_URL must be the bank's address such as https://bank.example")
+    return value.rstrip("/")
 
 
 def _timezone(value: str) -> str:

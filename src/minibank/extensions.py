@@ -9,6 +9,7 @@ from flask_wtf import CSRFProtect
 
 from .db import Database
 from .domain.transfers import Limits
+from .mail.links import Links
 from .security import shared_limits
 from .security.throttle import LoginThrottle
 from .store.login_failures import DatabaseCounters
@@ -95,13 +96,7 @@ def user_key() -> str:
     return f"user:{user_id}" if user_id else f"addr:{request.remote_addr}"
 
 
-def request_email_key() -> str:
-    """Rate-limit key: the e-mail address in the form or JSON body with the caller's address, hashed
-    (never in Redis in the clear).
-
-    Per pair, not per e-mail alone: a request limit per e-mail across addresses would let anyone
-    keep an owner's login answering 429 by posting a few requests a minute from elsewhere.
-    """
+def _request_email() -> str:
     email = request.form.get("email")
     if email is None and request.is_json:
         try:
@@ -109,8 +104,17 @@ def request_email_key() -> str:
         except RecursionError:  # nested deeper than the parser goes; the view refuses it with 400
             body = None
         email = body.get("email") if isinstance(body, dict) else None
-    text = email.strip().lower() if isinstance(email, str) else ""
-    return "email:" + hashlib.sha256(f"{text}\0{client_address()}".encode()).hexdigest()
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def request_email_key() -> str:
+    """Rate-limit key: the e-mail address in the form or JSON body with the caller's address, hashed
+    (never in Redis in the clear).
+
+    Per pair, not per e-mail alone: a request limit per e-mail across addresses would let anyone
+    keep an owner's login answering 429 by posting a few requests a minute from elsewhere.
+    """
+    return "email:" + hashlib.sha256(f"{_request_email()}\0{client_address()}".encode()).hexdigest()
 
 
 def _is_get() -> bool:
@@ -149,3 +153,31 @@ def payee_check_rate() -> str:
 def transfer_limits() -> Limits:
     """The configured per-transfer and rolling 24-hour maxima."""
     return Limits(per_transfer=current_app.config["TRANSFER_MAX"], daily=current_app.config["DAILY_TRANSFER_MAX"])
+
+
+def _reset_email_key() -> str:
+    # Per e-mail across addresses (hashed): nobody fills an owner's inbox with reset links from
+    # many addresses. Holding a reset back costs the owner a wait, never access: the password still works.
+    return "reset-email:" + hashlib.sha256(_request_email().encode()).hexdigest()
+
+
+def password_reset_limits(view):
+    """Limit asking for reset links, web or API: per address, and per e-mail address asked about."""
+    by_address = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], scope="password-reset", exempt_when=_is_get
+    )
+    by_email = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_PASSWORD_RESET_EMAIL"],
+        scope="password-reset-email",
+        key_func=_reset_email_key,
+        exempt_when=_is_get,
+    )
+    return by_address(by_email(view))
+
+
+def mail_links() -> Links:
+    """Where the bank's e-mailed links point and how long they last, from the running app's settings."""
+    config = current_app.config
+    return Links(
+        public_url=config["PUBLIC_URL"], verify_ttl=config["EMAIL_VERIFY_TTL"], reset_ttl=config["PASSWORD_RESET_TTL"]
+    )

@@ -7,7 +7,7 @@ from flask import current_app, g, request
 from .domain.errors import Forbidden, Unauthenticated
 from .extensions import db
 from .security import tokens
-from .services import auth
+from .services import auth, registration
 
 
 def user_from_token(token: str, audience: str):
@@ -84,3 +84,8 @@ def admin_only(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def require_verified_email(user_id: int) -> None:
+    """Refuse to move money for an unverified address while MINIBANK_REQUIRE_VERIFIED_EMAIL is on."""
+    registration.check_may_send(db, user_id=user_id, required=current_app.config["REQUIRE_VERIFIED_EMAIL"])

@@ -73,6 +73,8 @@ users = Table(
     Column("status", String(16), nullable=False, server_default="active"),
     Column("token_version", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
+    # When the owner followed the verification link (migration 0010); None until then.
+    Column("email_verified_at", UTCDateTime, nullable=True),
     CheckConstraint("role IN ('customer', 'admin')", name="role"),
     CheckConstraint("status IN ('active', 'disabled')", name="status"),
     CheckConstraint("email = lower(email)", name="email_lower"),
@@ -254,3 +256,40 @@ transfer_batches = Table(
     CheckConstraint("accepted_count BETWEEN 1 AND item_count", name="counts"),
     UniqueConstraint("owner_id", "idempotency_key"),
 )
+
+# Messages to send (mail/outbox.py), written in the transaction of the action that causes them;
+# the sender claims one by setting status "sending" and a lease in one UPDATE (mail/sender.py).
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("message_id", String(200), nullable=False, unique=True),
+    Column("recipient", String(254), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("last_error", String(300), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+)
+Index("ix_mail_outbox_status_next_attempt_at", mail_outbox.c.status, mail_outbox.c.next_attempt_at)
+
+# Single-use links sent by e-mail (services/email_links.py): only the SHA-256 of the token is kept.
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("purpose", String(8), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("purpose IN ('verify', 'reset', 'unlock')", name="purpose"),
+)
+Index("ix_email_tokens_user_id", email_tokens.c.user_id)

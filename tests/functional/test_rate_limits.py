@@ -97,7 +97,7 @@ def test_registration_is_limited_per_address(limited):
     client = limited(RATELIMIT_LOGIN="2 per minute")
     bodies = [{"email": f"r{i}@example.com", "name": "R", "password": "a long passphrase here"} for i in range(3)]
     statuses = [client.post("/api/v1/auth/register", json=body).status_code for body in bodies]
-    assert statuses == [201, 201, 429]
+    assert statuses == [202, 202, 429]
 
 
 def test_default_limit_covers_every_other_route(limited):

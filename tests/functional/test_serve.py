@@ -108,13 +108,14 @@ GREEN = "minibank.ops.green_worker.GreenWorker"
 @pytest.mark.parametrize(
     ("environ", "pool"),
     [
-        (POSTGRES, 2),
-        ({**POSTGRES, "MINIBANK_THREADS": "4"}, 5),
-        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_AUDIT_SEALER": "false"}, 4),
+        (POSTGRES, 3),  # a request thread, the sealer and the mailer
+        ({**POSTGRES, "MINIBANK_THREADS": "4"}, 6),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_AUDIT_SEALER": "false"}, 5),
+        ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_MAIL_SENDER": "false"}, 5),
         ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_DB_POOL_SIZE": "2"}, 2),
         ({**POSTGRES, "MINIBANK_THREADS": "4", "MINIBANK_ENV": "development"}, config.DEVELOPMENT_POOL_SIZE),
-        ({}, 2),  # SQLite, the default database
-        ({"MINIBANK_THREADS": "4"}, 5),
+        ({}, 3),  # SQLite, the default database
+        ({"MINIBANK_THREADS": "4"}, 6),
     ],
 )
 def test_one_worker_class_on_both_engines_and_threads_size_the_pool(tmp_path, environ, pool):

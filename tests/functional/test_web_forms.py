@@ -77,7 +77,7 @@ def test_a_password_change_with_a_differing_confirmation_changes_nothing(client,
 
 def test_the_api_registration_needs_no_confirmation(client):
     body = {"email": "api@example.com", "name": "Api", "password": "a long passphrase here"}
-    assert client.post("/api/v1/auth/register", json=body).status_code == 201
+    assert client.post("/api/v1/auth/register", json=body).status_code == 202
 
 
 # The error summary on every form

@@ -65,6 +65,8 @@ def web_visit(base: str, *, payer_email: str, payer_password: str, source: str) 
     answer = newcomer.post(
         "/register", {"email": email, "name": "New Customer", "password": password, "confirm_password": password}
     )
+    assert answer.status_code == 303, answer.text  # "check your inbox": registering logs nobody in
+    answer = newcomer.post("/login", {"email": email, "password": password}, form_page="/")
     assert answer.status_code == 303, answer.text
     assert newcomer.post("/accounts", {"name": "Everyday"}, form_page="/dashboard").status_code == 303
     [number] = newcomer.account_numbers()

@@ -2,14 +2,14 @@
 
 from flask import current_app, g, request
 
-from ..extensions import db, login_limits, login_throttle
+from ..extensions import db, login_limits, login_throttle, mail_links, password_reset_limits
 from ..guards import current_user, require_user
 from ..security import tokens
-from ..services import auth, users
+from ..services import auth, password_reset, registration
 from . import bp
 from .body import parse_json
 from .registry import PROBLEM, operation
-from .schemas import RegisterIn, TokenIn, TokenOut, UserOut
+from .schemas import AcceptedOut, RegisterIn, ResetConfirmIn, ResetRequestIn, TokenIn, TokenOut, UserOut
 
 
 def user_out(user) -> dict:
@@ -27,16 +27,63 @@ def user_out(user) -> dict:
     body=RegisterIn,
     auth=False,
     tag="auth",
-    responses={201: UserOut, 400: PROBLEM, 409: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+    responses={202: AcceptedOut, 400: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
 )
 @login_limits("register")
 def register():
-    """Create a customer login; the e-mail must be new."""
+    """Open a customer login and send a verification link; the same 202 when the e-mail already has a login.
+
+    The owner of a taken address gets an e-mail saying that someone tried; the caller learns
+    nothing either way. Log in with POST /auth/token once registered.
+    """
     data = parse_json(RegisterIn)
-    user = users.create_user(
-        db, email=data.email, name=data.name, password=data.password, client_ip=request.remote_addr
+    registration.register(
+        db, email=data.email, name=data.name, password=data.password, links=mail_links(), client_ip=request.remote_addr
     )
-    return user_out(user), 201
+    return accepted("We have sent an e-mail to the address you gave: follow its link to confirm the address."), 202
+
+
+def accepted(detail: str) -> dict:
+    """The one answer to a request whose outcome depends on an address the caller may not own."""
+    return AcceptedOut(status="check_inbox", detail=detail).model_dump(mode="json")
+
+
+@operation(
+    bp,
+    "POST",
+    "/password-resets",
+    summary="Ask for a password reset link",
+    body=ResetRequestIn,
+    auth=False,
+    tag="auth",
+    responses={202: AcceptedOut, 400: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+)
+@password_reset_limits
+def request_password_reset():
+    """E-mail a single-use reset link to the address when it has a login; the same 202 when it has none."""
+    data = parse_json(ResetRequestIn)
+    password_reset.request_reset(db, email=data.email, links=mail_links(), client_ip=request.remote_addr)
+    return accepted("If the address has a login, we have sent it a link to choose a new password."), 202
+
+
+@operation(
+    bp,
+    "POST",
+    "/password-resets/confirm",
+    summary="Set a new password with a reset link's token",
+    body=ResetConfirmIn,
+    auth=False,
+    tag="auth",
+    responses={204: None, 400: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+)
+@login_limits("password-reset-confirm")
+def confirm_password_reset():
+    """Set the new password (once per link); every session and token of the user stops working."""
+    data = parse_json(ResetConfirmIn)
+    password_reset.reset_password(
+        db, token=data.token, new_password=data.password, links=mail_links(), client_ip=request.remote_addr
+    )
+    return "", 204
 
 
 @operation(

@@ -96,6 +96,30 @@ class RegisterIn(Strict):
     )
 
 
+class AcceptedOut(Out):
+    """A request taken: the same answer whatever the e-mail address (registration, password reset)."""
+
+    status: Literal["check_inbox"]
+    detail: str
+
+
+class ResetRequestIn(Strict):
+    """Ask for a password reset link by e-mail."""
+
+    email: str = Field(max_length=254, json_schema_extra={"pattern": NO_NUL})
+
+
+class ResetConfirmIn(Strict):
+    """Set a new password with the token from a reset link."""
+
+    token: str = Field(min_length=20, max_length=100, json_schema_extra={"pattern": "^[A-Za-z0-9_-]+$"})
+    password: str = Field(
+        max_length=256,
+        json_schema_extra={"minLength": PASSWORD_MIN, "pattern": NO_NUL},
+        description="At least 12 characters, and not a commonly used password",
+    )
+
+
 class TokenIn(Strict):
     """Exchange credentials for an access token."""
 

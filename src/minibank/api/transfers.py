@@ -5,7 +5,7 @@ from flask import request
 from ..domain.accounts import normalize_number
 from ..domain.money import parse_amount
 from ..extensions import db, limit_per_user, transfer_limits, transfer_rate
-from ..guards import current_user, require_token
+from ..guards import current_user, require_token, require_verified_email
 from ..services import transfers
 from . import bp
 from .body import parse_json
@@ -24,7 +24,7 @@ from .shapes import transfer_out
     body=TransferIn,
     idempotent=True,
     session_checked_by_service=True,
-    responses={201: TransferOut, 404: PROBLEM, 409: PROBLEM},
+    responses={201: TransferOut, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
 )
 @limit_per_user(transfer_rate)
 def create_transfer():
@@ -35,6 +35,7 @@ def create_transfer():
     """
     session = require_token()
     data = parse_json(TransferIn)
+    require_verified_email(session.user_id)
     key = idempotency_key()
     amount = parse_amount(data.amount)
     # The session (revoked? disabled? outdated?) is checked in the transfer's own

@@ -5,6 +5,7 @@ from .cash import deposit_command, withdraw_command
 from .checks import stats_command, verify_audit_command, verify_ledger_command
 from .database import db_group
 from .demo import demo_command
+from .mail import mail_group
 from .send_batch import send_batch_command
 from .serve import serve_command
 from .users import create_user_command, grant_admin_command, open_account_command
@@ -22,6 +23,7 @@ COMMANDS = [
     stats_command,
     backup_command,
     send_batch_command,
+    mail_group,
     serve_command,
 ]
 

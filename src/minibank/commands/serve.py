@@ -43,7 +43,11 @@ def serve_command(host, port, workers, threads):
         # The app (and its pool) was built before the options were read: resize the pool
         # to the new thread count unless MINIBANK_DB_POOL_SIZE fixes it.
         pool = settings.pool_size(
-            dict(os.environ), threads=threads, production=app.config["PRODUCTION"], sealer=app.config["AUDIT_SEALER"]
+            dict(os.environ),
+            threads=threads,
+            production=app.config["PRODUCTION"],
+            sealer=app.config["AUDIT_SEALER"],
+            mailer=app.config["MAIL_SENDER"],
         )
         app.config.update(THREADS=threads, DB_POOL_SIZE=pool)
         db.dispose()

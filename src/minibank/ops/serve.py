@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from ..store.writer_client import WriterClient
+from .mailer import start_mailer
 from .sealer import start_sealer
 from .sqlite_writer import WriterProcess
 
@@ -45,6 +46,7 @@ def _serve(app: Flask, *, host: str, port: int) -> None:
         from werkzeug.serving import run_simple
 
         start_sealer(app)
+        start_mailer(app)
         run_simple(host, port, app, threaded=True, request_handler=QuietHandler)
         return
     if MULTIPROC_ENV not in os.environ:
@@ -89,6 +91,7 @@ def _worker_started(app: Flask) -> None:
     # Made again here, after a gevent worker has patched `threading`: a lock made before
     # would block the whole process, not one greenlet, and with it the holder.
     database.renew_locks()
+    start_mailer(app)  # in every worker: claims are atomic, so several senders never send one message twice
     if database.ledger.writer is None:  # SQLite's writer process seals for every worker
         start_sealer(app)
 

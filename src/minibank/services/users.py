@@ -78,8 +78,13 @@ def create_user(
     password: str,
     role: str = "customer",
     client_ip: str | None = None,
+    verified: bool = True,
 ) -> User:
-    """Register a user; the e-mail must be new (case-insensitively)."""
+    """Create a user (an operator's or the demo's; customers register through services/registration.py).
+
+    The e-mail must be new (case-insensitively). An operator vouches for the address: it counts as
+    verified unless ``verified`` is False.
+    """
     email = normalize_email(email)
     name = check_name(name)
     password_hash = hash_password(check_password_policy(password))
@@ -89,7 +94,14 @@ def create_user(
     def work(conn: Connection) -> User:
         row = conn.execute(
             insert(users)
-            .values(email=email, name=name, password_hash=password_hash, role=role, created_at=utcnow())
+            .values(
+                email=email,
+                name=name,
+                password_hash=password_hash,
+                role=role,
+                created_at=utcnow(),
+                email_verified_at=utcnow() if verified else None,
+            )
             .returning(*USER_COLUMNS)
         ).one()
         audit.record(conn, event="user.registered", actor_id=row.id, object=f"user:{row.id}", client_ip=client_ip)

@@ -4,9 +4,9 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from ..domain.errors import BankError
 from ..domain.text import how_long
-from ..extensions import db, login_limits, login_throttle
+from ..extensions import db, login_limits, login_throttle, mail_links
 from ..guards import current_user
-from ..services import auth, users
+from ..services import auth, registration
 from . import bp, drafts, session
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
@@ -67,24 +67,25 @@ def login():
 @bp.route("/register", methods=["GET", "POST"])
 @login_limits("register")
 def register():
-    """Open a customer login, then log straight in."""
+    """Open a customer login; the answer is "check your inbox" whether the e-mail was new or not.
+
+    No session starts here: logging in a new address, and not a taken one, would tell.
+    """
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = users.create_user(
+            registration.register(
                 db,
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
+                links=mail_links(),
                 client_ip=request.remote_addr,
             )
         except BankError as refusal:
             show_refusal(form, refusal)
         else:
-            response = see_other("web.dashboard")
-            session.start(response, user)
-            flash("Welcome to miniBank. Open your first account to get started.", "success")
-            return response
+            return see_other("web.check_inbox")
     status = 422 if request.method == "POST" else 200
     return render_template("register.html", form=form), status
 

@@ -69,6 +69,24 @@ class PasswordForm(FlaskForm):
     confirm_new_password = confirmation_of("new_password", "Confirm new password")
 
 
+class ResetRequestForm(FlaskForm):
+    """The e-mail address to send a password reset link to."""
+
+    email = EmailField("E-mail", validators=[DataRequired("Type your e-mail address."), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password, set by the link's token."""
+
+    token = HiddenField()
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH, message=TOO_LONG)],
+        description="At least 12 characters. A passphrase of several words is easy to remember.",
+    )
+    confirm_new_password = confirmation_of("new_password", "Confirm new password")
+
+
 class ButtonForm(FlaskForm):
     """A form with no fields: just the CSRF token behind a button (logout, open account)."""
 

@@ -6,7 +6,7 @@ from flask import flash, render_template, request
 
 from ..domain.errors import BankError, IdempotencyKeyReused, OutcomeUnknown
 from ..extensions import PAYEE_CHECKS, db, limit_per_user, payee_check_rate, transfer_limits, transfer_rate
-from ..guards import current_user
+from ..guards import current_user, require_verified_email
 from ..services import accounts, history, payees, transfers
 from . import bp, drafts, review
 from .auth import see_other, show_refusal
@@ -146,6 +146,7 @@ def confirm_transfer():
         unnamed = replace(name_check, held_name=None)
         return render_template("transfer_confirm.html", form=form, name_check=unnamed), 422
     try:
+        require_verified_email(current_user().id)
         result = transfers.transfer(
             db, **_move_of(form, amount), idempotency_key=form.token.data, client_ip=request.remote_addr
         )
