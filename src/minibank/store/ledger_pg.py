@@ -6,6 +6,7 @@ import orjson
 
 from ..domain.moves import Facts
 from .batch_rows import stored_batches
+from .driver import pg_array
 from .ledger_rows import BatchRows, FactRows, facts_from
 
 # The customers first, then the accounts, each lowest id first: every batch takes its locks in
@@ -13,18 +14,18 @@ from .ledger_rows import BatchRows, FactRows, facts_from
 # serialises their transfers (the rolling daily limit) and holds their session still while it
 # is checked; everything after it is read once the locks are held.
 _READ = """
-WITH u AS (SELECT id, status, token_version FROM users WHERE id = ANY(%(users)s) ORDER BY id FOR UPDATE),
+WITH u AS (SELECT id, status, token_version FROM users WHERE id = ANY(%(users)s::bigint[]) ORDER BY id FOR UPDATE),
 a AS (SELECT id, number, owner_id, currency, status, kind, balance FROM accounts
-      WHERE number = ANY(%(numbers)s) ORDER BY id FOR UPDATE)
+      WHERE number = ANY(%(numbers)s::text[]) ORDER BY id FOR UPDATE)
 SELECT
-  (SELECT COALESCE(json_agg(json_build_array(id, status, token_version)), '[]') FROM u),
-  (SELECT COALESCE(json_agg(json_build_array(id, number, owner_id, currency, status, kind, balance)), '[]') FROM a),
-  (SELECT COALESCE(json_agg(jti), '[]') FROM revoked_tokens WHERE jti = ANY(%(jtis)s)),
-  (SELECT COALESCE(json_agg(json_build_array(user_id, total)), '[]') FROM (
+  (SELECT COALESCE(json_agg(json_build_array(id, status, token_version)), '[]')::text FROM u),
+  (SELECT COALESCE(json_agg(json_build_array(id, number, owner_id, currency, status, kind, balance)), '[]')::text FROM a),
+  (SELECT COALESCE(json_agg(jti), '[]')::text FROM revoked_tokens WHERE jti = ANY(%(jtis)s::text[])),
+  (SELECT COALESCE(json_agg(json_build_array(user_id, total)), '[]')::text FROM (
       SELECT user_id, SUM(total) AS total FROM outgoing_totals
-      WHERE user_id = ANY(%(users)s) AND hour >= %(since)s GROUP BY user_id) o),
+      WHERE user_id = ANY(%(users)s::bigint[]) AND hour >= %(since)s GROUP BY user_id) o),
   (SELECT COALESCE(json_agg(json_build_array(t.initiator_id, t.idempotency_key, t.request_hash, t.id, t.kind,
-      s.number, d.number, t.amount, t.currency, t.memo, t.created_at, s.owner_id, d.owner_id)), '[]')
+      s.number, d.number, t.amount, t.currency, t.memo, t.created_at, s.owner_id, d.owner_id)), '[]')::text
    FROM unnest(%(key_actors)s::bigint[], %(keys)s::text[]) AS k(actor, key)
    JOIN transfers t ON t.idempotency_key = k.key AND t.initiator_id IS NOT DISTINCT FROM k.actor
    JOIN accounts s ON s.id = t.source_id JOIN accounts d ON d.id = t.destination_id),
@@ -41,24 +42,22 @@ WITH m AS (
   SELECT * FROM json_to_recordset(%(moves)s::json) AS m(kind text, source bigint, destination bigint, amount bigint,
       currency text, memo text, actor bigint, key text, hash text, client_ip text, source_after bigint,
       destination_after bigint, details text, customer bigint, id bigint, ord bigint)),
-ids AS (SELECT ord, id FROM m),
 t AS (
   INSERT INTO transfers (id, kind, source_id, destination_id, amount, currency, memo, initiator_id,
       idempotency_key, request_hash, created_at)
-  SELECT ids.id, m.kind, m.source, m.destination, m.amount, m.currency, m.memo, m.actor, m.key, m.hash, %(now)s
-  FROM m JOIN ids USING (ord)),
+  SELECT m.id, m.kind, m.source, m.destination, m.amount, m.currency, m.memo, m.actor, m.key, m.hash, %(now)s FROM m),
 b AS (
   UPDATE accounts SET balance = accounts.balance + c.delta
   FROM unnest(%(changed)s::bigint[], %(delta)s::bigint[]) AS c(id, delta) WHERE accounts.id = c.id),
 e AS (
   INSERT INTO entries (transfer_id, account_id, amount, balance_after, created_at)
-  SELECT ids.id, side.account, side.amount, side.after, %(now)s FROM m JOIN ids USING (ord)
+  SELECT m.id, side.account, side.amount, side.after, %(now)s FROM m
   CROSS JOIN LATERAL (VALUES (1, m.source, -m.amount, m.source_after), (2, m.destination, m.amount, m.destination_after))
     AS side(n, account, amount, after)
   ORDER BY ord, side.n),
 au AS (
   INSERT INTO audit_events (created_at, actor_id, client_ip, event, object, outcome, details)
-  SELECT %(now)s, m.actor, m.client_ip, m.kind, 'transfer:' || ids.id, 'success', m.details FROM m JOIN ids USING (ord)
+  SELECT %(now)s, m.actor, m.client_ip, m.kind, 'transfer:' || m.id, 'success', m.details FROM m
   UNION ALL
   SELECT %(now)s, r.actor, r.client_ip, r.event, r.object, 'refused', r.details
   FROM unnest(%(refused_actor)s::bigint[], %(refused_ip)s::text[], %(refused_event)s::text[],
@@ -75,7 +74,7 @@ SELECT 1
 _READ_BATCHES = """
 SELECT
   (SELECT COALESCE(json_agg(json_build_array(b.owner_id, b.idempotency_key, b.request_hash, b.id, b.mode, b.status,
-      b.created_at, b.results)), '[]')
+      b.created_at, b.results)), '[]')::text
    FROM unnest(%(owners)s::bigint[], %(keys)s::text[]) AS k(owner, key)
    JOIN transfer_batches b ON b.owner_id = k.owner AND b.idempotency_key = k.key),
   (SELECT array_agg(nextval(pg_get_serial_sequence('transfer_batches', 'id'))) FROM generate_series(1, %(count)s))
@@ -86,10 +85,11 @@ def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, l
     """The batches stored under ``keys`` ((owner, key) -> (hash, record)), and ``count`` new batch ids."""
     cursor = conn.cursor()
     cursor.execute(
-        _READ_BATCHES, {"owners": [owner for owner, _ in keys], "keys": [key for _, key in keys], "count": count}
+        _READ_BATCHES,
+        {"owners": pg_array([owner for owner, _ in keys]), "keys": pg_array([key for _, key in keys]), "count": count},
     )
     stored, ids = cursor.fetchone()
-    return stored_batches(stored), ids
+    return stored_batches(orjson.loads(stored)), ids
 
 
 # A dry run's read (the confirm step's check): the same facts, no locks taken, no ids drawn.
@@ -102,16 +102,18 @@ def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[
     cursor.execute(
         _READ if lock else _PEEK,
         {
-            "users": rows.users,
-            "numbers": rows.numbers,
-            "jtis": rows.jtis,
+            "users": pg_array(rows.users),
+            "numbers": pg_array(rows.numbers),
+            "jtis": pg_array(rows.jtis),
             "since": rows.since,
-            "key_actors": [actor for actor, _ in rows.keys],
-            "keys": [key for _, key in rows.keys],
+            "key_actors": pg_array([actor for actor, _ in rows.keys]),
+            "keys": pg_array([key for _, key in rows.keys]),
             "ids": rows.moves if lock else 0,
         },
     )
-    users, accounts, revoked, sent, stored, ids = cursor.fetchone()
+    *columns, ids = cursor.fetchone()
+    # The facts come as JSON text: orjson reads it several times faster than psycopg's json.loads.
+    users, accounts, revoked, sent, stored = (orjson.loads(column) for column in columns)
     return facts_from(users=users, accounts=accounts, revoked=revoked, sent=sent, stored=stored, read_time=_time), ids
 
 
@@ -143,7 +145,7 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
         dict(zip(names, (*row, position), strict=True))
         for position, row in enumerate(zip(*(columns[name] for name in _MOVE_COLUMNS), ids, strict=True), start=1)
     ]
-    small = {name: columns[name] for name in columns if name not in _MOVE_COLUMNS}
+    small = {name: pg_array(columns[name]) for name in columns if name not in _MOVE_COLUMNS}
     conn.cursor().execute(_WRITE, {**small, "moves": orjson.dumps(moves).decode(), "now": rows.now, "hour": rows.hour})
 
 
