@@ -117,7 +117,7 @@ class Ledger:
         try:
             if self._db.dialect == "sqlite":
                 driver.execute("BEGIN")  # one snapshot for every fact
-            facts, _ = self._sql.read_facts(driver, rows, lock=False)
+            facts, _, _ = self._sql.read_facts(driver, rows, lock=False)
         finally:
             rollback(driver)
             fairy.close()
@@ -156,12 +156,7 @@ class Ledger:
         moves = [move for unit in units for move in (unit.moves if isinstance(unit, BatchOrder) else (unit,))]
         orders = [unit for unit in units if isinstance(unit, BatchOrder)]
         with self._transaction() as driver:
-            facts, ids = self._sql.read_facts(driver, fact_rows(moves, now))
-            batch_ids: list[int] = []
-            if orders:
-                facts.batches, batch_ids = self._sql.read_batches(
-                    driver, sorted({(o.owner_id, o.key) for o in orders}), len(orders)
-                )
+            facts, ids, batch_ids = self._sql.read_facts(driver, fact_rows(moves, now, orders))
             decided = decide_units(units, facts)
             flat = [d for x in decided for d in (x.decisions if isinstance(x, OrderDecision) else (x,))]
             records = iter(self._write(driver, flat, ids, now))

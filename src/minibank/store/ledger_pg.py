@@ -29,7 +29,8 @@ SELECT
    FROM unnest(%(key_actors)s::bigint[], %(keys)s::text[]) AS k(actor, key)
    JOIN transfers t ON t.idempotency_key = k.key AND t.initiator_id IS NOT DISTINCT FROM k.actor
    JOIN accounts s ON s.id = t.source_id JOIN accounts d ON d.id = t.destination_id),
-  (SELECT COALESCE(array_agg(nextval(pg_get_serial_sequence('transfers', 'id'))), '{}') FROM generate_series(1, %(ids)s))
+  (SELECT COALESCE(array_agg(nextval((SELECT pg_get_serial_sequence('transfers', 'id')::regclass))), '{}')
+   FROM generate_series(1, %(ids)s))
 """
 
 # Every accepted move's transfer, both entries, its audit row and the customer's hourly total;
@@ -77,27 +78,20 @@ SELECT
       b.created_at, b.results)), '[]')::text
    FROM unnest(%(owners)s::bigint[], %(keys)s::text[]) AS k(owner, key)
    JOIN transfer_batches b ON b.owner_id = k.owner AND b.idempotency_key = k.key),
-  (SELECT array_agg(nextval(pg_get_serial_sequence('transfer_batches', 'id'))) FROM generate_series(1, %(count)s))
+  (SELECT array_agg(nextval((SELECT pg_get_serial_sequence('transfer_batches', 'id')::regclass)))
+   FROM generate_series(1, %(count)s))
 """
-
-
-def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, list[int]]:
-    """The batches stored under ``keys`` ((owner, key) -> (hash, record)), and ``count`` new batch ids."""
-    cursor = conn.cursor()
-    cursor.execute(
-        _READ_BATCHES,
-        {"owners": pg_array([owner for owner, _ in keys]), "keys": pg_array([key for _, key in keys]), "count": count},
-    )
-    stored, ids = cursor.fetchone()
-    return stored_batches(orjson.loads(stored)), ids
 
 
 # A dry run's read (the confirm step's check): the same facts, no locks taken, no ids drawn.
 _PEEK = _READ.replace(" FOR UPDATE", "")
 
 
-def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[int]]:
-    """Lock and read what the batch's rule needs, and draw an id for each move (``lock`` False: only read)."""
+def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[int], list[int]]:
+    """Lock and read what the batch's rule needs, and draw an id for each move and each customer's batch.
+
+    ``lock`` False: only read. In pipeline mode the customers' batches are read in the same round trip.
+    """
     cursor = conn.cursor()
     cursor.execute(
         _READ if lock else _PEEK,
@@ -111,10 +105,26 @@ def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[
             "ids": rows.moves if lock else 0,
         },
     )
+    orders = None
+    if rows.new_batches:
+        orders = conn.cursor()
+        orders.execute(
+            _READ_BATCHES,
+            {
+                "owners": pg_array([owner for owner, _ in rows.batches]),
+                "keys": pg_array([key for _, key in rows.batches]),
+                "count": rows.new_batches,
+            },
+        )
     *columns, ids = cursor.fetchone()
     # The facts come as JSON text: orjson reads it several times faster than psycopg's json.loads.
     users, accounts, revoked, sent, stored = (orjson.loads(column) for column in columns)
-    return facts_from(users=users, accounts=accounts, revoked=revoked, sent=sent, stored=stored, read_time=_time), ids
+    facts = facts_from(users=users, accounts=accounts, revoked=revoked, sent=sent, stored=stored, read_time=_time)
+    batch_ids: list[int] = []
+    if orders is not None:
+        batches, batch_ids = orders.fetchone()
+        facts.batches = stored_batches(orjson.loads(batches))
+    return facts, ids, batch_ids
 
 
 # The accepted moves go as one JSON parameter: PostgreSQL parses it in C, where turning a dozen

@@ -1,12 +1,13 @@
 """What a batch asks of the database, and what it writes, as plain rows both dialects bind."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
 
 from ..domain.accounts import is_valid_number
+from ..domain.batches import BatchOrder
 from ..domain.errors import InvalidAmount, InvalidInput
 from ..domain.moves import Accepted, Facts, Move, Refused, TransferRecord, UserState, daily_window_start
 from ..domain.transfers import AccountState
@@ -26,10 +27,12 @@ class FactRows:
     keys: list[tuple[int | None, str]]
     since: datetime
     moves: int  # how many transfer ids to draw
+    batches: list[tuple[int, str]] = field(default_factory=list)  # customers' batches: (owner, key), to look up
+    new_batches: int = 0  # how many batch ids to draw
 
 
-def fact_rows(moves: list[Move], now: datetime) -> FactRows:
-    """Which customers, accounts, tokens and idempotency keys the batch's moves name."""
+def fact_rows(moves: list[Move], now: datetime, orders: Sequence[BatchOrder] = ()) -> FactRows:
+    """Which customers, accounts, tokens and idempotency keys the batch's moves (and customers' batches) name."""
     live = [move for move in moves if move.refused is None]
     numbers = {number for move in live for number in (move.source, move.destination) if is_valid_number(number)}
     return FactRows(
@@ -39,6 +42,8 @@ def fact_rows(moves: list[Move], now: datetime) -> FactRows:
         keys=sorted({(move.actor_id, move.key) for move in live if move.key is not None}, key=repr),
         since=daily_window_start(now),
         moves=len(moves),
+        batches=sorted({(order.owner_id, order.key) for order in orders}),
+        new_batches=len(orders),
     )
 
 
