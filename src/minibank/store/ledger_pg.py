@@ -34,7 +34,8 @@ SELECT
 """
 
 # Every accepted move's transfer, both entries, its audit row and the customer's hourly total;
-# the balances by their summed change; the refusals' audit rows. The transfers' ids were drawn
+# the balances by their summed change; the refusals' audit rows; each customer's batch and its
+# audit row (after its transfers', as the batch's event follows them). The transfers' ids were drawn
 # by the read (one per move: those of refused moves are left unused, as a rollback would), so
 # nothing needs to come back and the statement goes out with the COMMIT in one round trip.
 # Entries are numbered in the moves' order, as each account's running balance is read in entry order.
@@ -43,6 +44,9 @@ WITH m AS (
   SELECT * FROM json_to_recordset(%(moves)s::json) AS m(kind text, source bigint, destination bigint, amount bigint,
       currency text, memo text, actor bigint, key text, hash text, client_ip text, source_after bigint,
       destination_after bigint, details text, customer bigint, id bigint, ord bigint)),
+nb AS (
+  SELECT * FROM json_to_recordset(%(batches)s::json) AS n(id bigint, owner_id bigint, key text, hash text, mode text,
+      status text, items integer, accepted integer, results text, client_ip text, details text)),
 t AS (
   INSERT INTO transfers (id, kind, source_id, destination_id, amount, currency, memo, initiator_id,
       idempotency_key, request_hash, created_at)
@@ -62,7 +66,14 @@ au AS (
   UNION ALL
   SELECT %(now)s, r.actor, r.client_ip, r.event, r.object, 'refused', r.details
   FROM unnest(%(refused_actor)s::bigint[], %(refused_ip)s::text[], %(refused_event)s::text[],
-      %(refused_object)s::text[], %(refused_details)s::text[]) AS r(actor, client_ip, event, object, details)),
+      %(refused_object)s::text[], %(refused_details)s::text[]) AS r(actor, client_ip, event, object, details)
+  UNION ALL
+  SELECT %(now)s, nb.owner_id, nb.client_ip, 'transfer_batch', 'transfer_batch:' || nb.id, 'success', nb.details
+  FROM nb),
+tb AS (
+  INSERT INTO transfer_batches (id, owner_id, idempotency_key, request_hash, mode, status, item_count, accepted_count,
+      results, created_at)
+  SELECT id, owner_id, key, hash, mode, status, items, accepted, results, %(now)s FROM nb),
 o AS (
   INSERT INTO outgoing_totals (user_id, hour, total)
   SELECT customer, %(hour)s, SUM(amount) FROM m WHERE customer IS NOT NULL GROUP BY customer
@@ -71,17 +82,19 @@ SELECT 1
 """
 
 
-# Customers' batches stored under the keys asked for, and a new id for each batch being decided.
-_READ_BATCHES = """
-SELECT
+# With customers' batches: those stored under the keys asked for, and a new id for each batch
+# being decided, as two more columns of the same statement (one statement is one wait less).
+_READ_ORDERS = (
+    _READ.rstrip()
+    + """,
   (SELECT COALESCE(json_agg(json_build_array(b.owner_id, b.idempotency_key, b.request_hash, b.id, b.mode, b.status,
       b.created_at, b.results)), '[]')::text
-   FROM unnest(%(owners)s::bigint[], %(keys)s::text[]) AS k(owner, key)
+   FROM unnest(%(batch_owners)s::bigint[], %(batch_keys)s::text[]) AS k(owner, key)
    JOIN transfer_batches b ON b.owner_id = k.owner AND b.idempotency_key = k.key),
   (SELECT array_agg(nextval((SELECT pg_get_serial_sequence('transfer_batches', 'id')::regclass)))
-   FROM generate_series(1, %(count)s))
+   FROM generate_series(1, %(batch_count)s))
 """
-
+)
 
 # A dry run's read (the confirm step's check): the same facts, no locks taken, no ids drawn.
 _PEEK = _READ.replace(" FOR UPDATE", "")
@@ -90,39 +103,39 @@ _PEEK = _READ.replace(" FOR UPDATE", "")
 def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[int], list[int]]:
     """Lock and read what the batch's rule needs, and draw an id for each move and each customer's batch.
 
-    ``lock`` False: only read. In pipeline mode the customers' batches are read in the same round trip.
+    ``lock`` False: only read (a dry run names no customer's batch).
     """
-    cursor = conn.cursor()
-    cursor.execute(
-        _READ if lock else _PEEK,
-        {
-            "users": pg_array(rows.users),
-            "numbers": pg_array(rows.numbers),
-            "jtis": pg_array(rows.jtis),
-            "since": rows.since,
-            "key_actors": pg_array([actor for actor, _ in rows.keys]),
-            "keys": pg_array([key for _, key in rows.keys]),
-            "ids": rows.moves if lock else 0,
-        },
-    )
-    orders = None
+    params = {
+        "users": pg_array(rows.users),
+        "numbers": pg_array(rows.numbers),
+        "jtis": pg_array(rows.jtis),
+        "since": rows.since,
+        "key_actors": pg_array([actor for actor, _ in rows.keys]),
+        "keys": pg_array([key for _, key in rows.keys]),
+        "ids": rows.moves if lock else 0,
+    }
     if rows.new_batches:
-        orders = conn.cursor()
-        orders.execute(
-            _READ_BATCHES,
-            {
-                "owners": pg_array([owner for owner, _ in rows.batches]),
-                "keys": pg_array([key for _, key in rows.batches]),
-                "count": rows.new_batches,
-            },
+        statement = _READ_ORDERS
+        params.update(
+            batch_owners=pg_array([owner for owner, _ in rows.batches]),
+            batch_keys=pg_array([key for _, key in rows.batches]),
+            batch_count=rows.new_batches,
         )
-    *columns, ids = cursor.fetchone()
+    else:
+        statement = _READ if lock else _PEEK
     # The facts come as JSON text: orjson reads it several times faster than psycopg's json.loads.
-    users, accounts, revoked, sent, stored = (orjson.loads(column) for column in columns)
-    facts = facts_from(users=users, accounts=accounts, revoked=revoked, sent=sent, stored=stored, read_time=_time)
+    users, accounts, revoked, sent, stored, ids, *orders = conn.cursor().execute(statement, params).fetchone()
+    facts = facts_from(
+        users=orjson.loads(users),
+        accounts=orjson.loads(accounts),
+        revoked=orjson.loads(revoked),
+        sent=orjson.loads(sent),
+        stored=orjson.loads(stored),
+        read_time=_time,
+    )
     batch_ids: list[int] = []
-    if orders is not None:
-        batches, batch_ids = orders.fetchone()
+    if orders:
+        batches, batch_ids = orders
         facts.batches = stored_batches(orjson.loads(batches))
     return facts, ids, batch_ids
 
@@ -147,8 +160,12 @@ _MOVE_COLUMNS = (
 )
 
 
-def write(conn, rows: BatchRows, ids: list[int]) -> None:
-    """Write the batch, the accepted moves under ``ids`` (sent with the COMMIT that follows)."""
+def write(conn, rows: BatchRows, ids: list[int], batches: list[dict]) -> None:
+    """Write the batch, the accepted moves under ``ids`` and the customers' batches, in one statement.
+
+    It goes out with the COMMIT that follows: a statement more in the pipeline is a wait more
+    for the leader, under gevent, while it holds the batch's row locks.
+    """
     columns = rows.columns()
     names = (*_MOVE_COLUMNS, "id", "ord")
     moves = [
@@ -156,7 +173,17 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
         for position, row in enumerate(zip(*(columns[name] for name in _MOVE_COLUMNS), ids, strict=True), start=1)
     ]
     small = {name: pg_array(columns[name]) for name in columns if name not in _MOVE_COLUMNS}
-    conn.cursor().execute(_WRITE, {**small, "moves": orjson.dumps(moves).decode(), "now": rows.now, "hour": rows.hour})
+    stored = [{name: value for name, value in batch.items() if name != "now"} for batch in batches]
+    conn.cursor().execute(
+        _WRITE,
+        {
+            **small,
+            "moves": orjson.dumps(moves).decode(),
+            "batches": orjson.dumps(stored).decode(),
+            "now": rows.now,
+            "hour": rows.hour,
+        },
+    )
 
 
 def _time(value: str) -> datetime:

@@ -5,7 +5,7 @@ into SQLite, and one executemany writes all of a batch's rows of a table.
 """
 
 from ..domain.moves import Facts
-from .batch_rows import stored_batches
+from .batch_rows import stored_batches, write_batch
 from .driver import bind_time, read_time
 from .ledger_rows import BatchRows, FactRows, facts_from
 
@@ -83,8 +83,8 @@ def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[
     return facts, list(range(first, first + rows.moves)), batch_ids
 
 
-def write(conn, rows: BatchRows, ids: list[int]) -> None:
-    """Write the batch, the accepted moves under ``ids``."""
+def write(conn, rows: BatchRows, ids: list[int], batches: list[dict]) -> None:
+    """Write the batch, the accepted moves under ``ids``, and the customers' batches (batch_rows.batch_row)."""
     c = rows.columns()
     now, hour = rows.now, rows.hour
     conn.executemany(
@@ -156,3 +156,5 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
         "ON CONFLICT (user_id, hour) DO UPDATE SET total = total + excluded.total",
         [(customer, hour, total) for customer, total in totals.items()],
     )
+    for batch in batches:
+        write_batch(conn, "sqlite", batch)
