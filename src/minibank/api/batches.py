@@ -93,7 +93,9 @@ def _item(transfer) -> batches.BatchItem:
 
 def batch_out(record) -> dict:
     """A batch as the API shows it."""
-    items = [_item_out(index, item) for index, item in enumerate(record.items)]
+    created_at = api_time(record.created_at)
+    shared = {record.created_at: created_at}  # the batch's transfers are made at its time: written once
+    items = [_item_out(index, item, shared) for index, item in enumerate(record.items)]
     moved = record.accepted
     return {
         "id": record.id,
@@ -101,13 +103,14 @@ def batch_out(record) -> dict:
         "status": record.status,
         "moved": moved,
         "refused": len(items) - moved,
-        "created_at": api_time(record.created_at),
+        "created_at": created_at,
         "items": items,
     }
 
 
-def _item_out(index: int, item) -> dict:
+def _item_out(index: int, item, times: dict | None = None) -> dict:
     if isinstance(item, ItemRefusal):
         problem = {"code": item.code, "status": status_for_code(item.code), "detail": item.detail, "field": item.field}
         return {"index": index, "status": "refused", "transfer": None, "problem": problem}
-    return {"index": index, "status": "moved", "transfer": transfer_out(item), "problem": None}
+    shown = transfer_out(item, times.get(item.created_at) if times else None)
+    return {"index": index, "status": "moved", "transfer": shown, "problem": None}
