@@ -32,11 +32,13 @@ def parse(argv: list[str] | None = None, *, environ: Mapping[str, str] = os.envi
     )
     parser.add_argument("--smoke", action="store_true", help="tiny and quick: correctness only")
     parser.add_argument("--engines", default="postgresql,sqlite")
-    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--clients", default="1,8,32", help="concurrencies of the single-transfer runs (empty: none)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--history", default="10000,1000000", help="entries on the measured history accounts")
+    parser.add_argument(
+        "--history", default="10000,1000000", help="entries on the measured history accounts (empty: none)"
+    )
     parser.add_argument("--batch-clients", default="8", help="concurrencies of the batch runs (empty: none)")
     parser.add_argument("--batch-size", type=int, default=100, help="transfers per batch request")
     parser.add_argument(
@@ -67,9 +69,9 @@ def parse(argv: list[str] | None = None, *, environ: Mapping[str, str] = os.envi
     options.out = options.out or str(ROOT / "bench" / "results" / ("smoke" if options.smoke else ""))
     options.engines = options.engines.split(",")
     options.threads = _per_engine(options.threads, options.engines)
-    options.clients = [int(c) for c in options.clients.split(",")]
+    options.clients = [int(c) for c in options.clients.split(",") if c]
     options.batch_clients = [int(c) for c in options.batch_clients.split(",") if c]
-    options.history = [int(n) for n in options.history.split(",")]
+    options.history = [int(n) for n in options.history.split(",") if n]
     return options
 
 

@@ -45,7 +45,7 @@ def main() -> None:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    if not options.smoke:
+    if not options.smoke and options.clients:  # the chart plots the single transfers
         chart.draw(results, out / "throughput.png")
     print(json.dumps(summary(results), indent=2))
     if not all(engine["verified"] for engine in results["engines"].values()):

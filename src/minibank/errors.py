@@ -109,7 +109,7 @@ STATUS_BY_CODE = {
     "idempotency_key_reused": 409,
     "conflict": 409,
     "email_taken": 409,
-    "invalid_link": 400,
+    "invalid_link": 422,
     "unsupported_media_type": 415,
     "too_many_attempts": 429,
     "outcome_unknown": 503,

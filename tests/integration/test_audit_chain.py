@@ -183,7 +183,7 @@ def test_the_sealer_reads_only_the_unsealed_events_however_long_the_trail(db, ev
     db.write(lambda conn: conn.execute(text("ANALYZE")))
     plan = db.read(
         lambda conn: conn.execute(
-            text("EXPLAIN QUERY PLAN " + audit_seal._UNSEALED_SQLITE.element.text), {"batch": 500}
+            text("EXPLAIN QUERY PLAN " + audit_seal._UNSEALED["sqlite"].text), {"batch": 500}
         ).all()
     )
     assert any("ix_audit_events_unsealed" in row[-1] for row in plan), plan

@@ -146,6 +146,9 @@ def test_unverified_users_cannot_send_money_when_required(app, client, db, auth,
     refused = client.post("/api/v1/transfers", json=move, headers=headers)
     assert (refused.status_code, refused.get_json()["code"]) == (403, "email_not_verified")
     assert "Confirm your e-mail address" in refused.get_json()["detail"]
+    batch = {"mode": "independent", "transfers": [move]}
+    held = client.post("/api/v1/transfer-batches", json=batch, headers={**headers, "Idempotency-Key": "b1"})
+    assert (held.status_code, held.get_json()["code"]) == (403, "email_not_verified")
     [message] = smtp.deliver().messages
     _, token = link_in(message)
     assert client.get(f"/verify-email?token={token}").status_code == 200
@@ -214,7 +217,7 @@ def test_a_reset_link_expires(app, client, auth, db, smtp, make_user):
     db.write(lambda c: c.execute(update(email_tokens).values(expires_at=utcnow() - timedelta(seconds=1))))
     assert client.get(f"/password-reset/confirm?token={token}").status_code == 400
     refused = client.post("/api/v1/password-resets/confirm", json={"token": token, "password": NEW_PASSWORD})
-    assert (refused.status_code, refused.get_json()["code"]) == (400, "invalid_link")
+    assert (refused.status_code, refused.get_json()["code"]) == (422, "invalid_link")
 
 
 def test_api_password_reset_answers_the_same_and_ends_every_token(client, auth, smtp, make_user):
@@ -234,7 +237,7 @@ def test_api_password_reset_answers_the_same_and_ends_every_token(client, auth, 
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     assert auth.bearer("rita@example.com", NEW_PASSWORD)
     again = client.post("/api/v1/password-resets/confirm", json={"token": token, "password": "another passphrase x"})
-    assert (again.status_code, again.get_json()["code"]) == (400, "invalid_link")
+    assert (again.status_code, again.get_json()["code"]) == (422, "invalid_link")
 
 
 def test_asking_for_reset_links_is_limited_per_address_and_per_email(database_url, tmp_path, monkeypatch):

@@ -1,5 +1,7 @@
 """Account numbers: random, fixed length, ISO 7064 MOD 97-10 check digits."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -59,3 +61,9 @@ def test_people_may_type_spaces_and_dashes():
     assert normalize_number(" 1234 5678-89 ") == "1234567889"
     assert normalize_number(None) == ""
     assert format_number("1234567889") == "1234 5678 89"
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789 -\t١٢a\u00a0"), max_size=80))
+def test_normalizing_strips_only_spaces_and_dashes_and_keeps_at_most_64(text):
+    # The same as stripping by the pattern alone, whether or not the text is plain digits.
+    assert normalize_number(text) == re.sub(r"[\s-]", "", text)[:64]

@@ -49,3 +49,8 @@ def test_help_and_bad_options_install_nothing(clone, tmp_path, args, status, say
     assert result.returncode == status, result.stderr
     assert says in result.stdout + result.stderr
     assert not (clone / ".venv").exists() and not (tmp_path / "apt-get-ran").exists()
+
+
+def test_a_batch_only_run_may_leave_out_the_single_transfers_and_the_history():
+    options = parse(["--clients", "", "--history", "", "--batch-clients", "8"], environ={})
+    assert (options.clients, options.history, options.batch_clients) == ([], [], [8])

@@ -8,7 +8,7 @@ from ..domain.errors import BankError, InvalidInput
 from ..domain.money import parse_amount
 from ..errors import error_response, status_for_code
 from ..extensions import batch_rate, db, limit_per_user, transfer_limits
-from ..guards import current_user, require_token
+from ..guards import current_user, require_token, require_verified_email
 from ..services import batches
 from . import bp
 from .body import parse_json
@@ -28,7 +28,7 @@ from .shapes import api_time, transfer_out
     idempotent=True,
     idempotency_required=True,
     session_checked_by_service=True,
-    responses={201: TransferBatchOut, 409: PROBLEM},
+    responses={201: TransferBatchOut, 403: PROBLEM, 409: PROBLEM},
 )
 @limit_per_user(batch_rate)
 def create_batch():
@@ -43,6 +43,7 @@ def create_batch():
     session = require_token()
     request.max_content_length = current_app.config["MAX_BATCH_BODY_BYTES"]
     data = parse_json(TransferBatchIn)
+    require_verified_email(session.user_id)
     key = idempotency_key()
     if key is None:
         raise InvalidInput("A batch needs an Idempotency-Key, so that a retry cannot send it twice.", field=KEY_HEADER)
@@ -93,7 +94,9 @@ def _item(transfer) -> batches.BatchItem:
 
 def batch_out(record) -> dict:
     """A batch as the API shows it."""
-    items = [_item_out(index, item) for index, item in enumerate(record.items)]
+    created_at = api_time(record.created_at)
+    shared = {record.created_at: created_at}  # the batch's transfers are made at its time: written once
+    items = [_item_out(index, item, shared) for index, item in enumerate(record.items)]
     moved = record.accepted
     return {
         "id": record.id,
@@ -101,13 +104,14 @@ def batch_out(record) -> dict:
         "status": record.status,
         "moved": moved,
         "refused": len(items) - moved,
-        "created_at": api_time(record.created_at),
+        "created_at": created_at,
         "items": items,
     }
 
 
-def _item_out(index: int, item) -> dict:
+def _item_out(index: int, item, times: dict | None = None) -> dict:
     if isinstance(item, ItemRefusal):
         problem = {"code": item.code, "status": status_for_code(item.code), "detail": item.detail, "field": item.field}
         return {"index": index, "status": "refused", "transfer": None, "problem": problem}
-    return {"index": index, "status": "moved", "transfer": transfer_out(item), "problem": None}
+    shown = transfer_out(item, times.get(item.created_at) if times else None)
+    return {"index": index, "status": "moved", "transfer": shown, "problem": None}

@@ -37,10 +37,11 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicates(pairs):
-    keys = [key for key, _ in pairs]
-    if len(keys) != len(set(keys)):
+    result = dict(pairs)
+    if len(result) != len(pairs):  # a key given twice: name the first of them, in order
+        keys = [key for key, _ in pairs]
         raise _DuplicateKey(sorted({k for k in keys if keys.count(k) > 1})[0])
-    return dict(pairs)
+    return result
 
 
 def _no_constants(name):

@@ -22,10 +22,11 @@ def account_out(account) -> dict:
     return _shape(AccountOut, account, amounts=("balance",))
 
 
-def transfer_out(record) -> dict:
+def transfer_out(record, created_at: str | None = None) -> dict:
     """A committed transfer as the API shows it (TransferOut): the bank's cash account is never named.
 
-    Built by hand rather than through the model: a batch answers with a thousand of them.
+    Built by hand rather than through the model: a batch answers with a thousand of them, all
+    made at one time (``created_at``: that time as api_time wrote it, written once for them all).
     """
     return {
         "id": record.id,
@@ -35,7 +36,7 @@ def transfer_out(record) -> dict:
         "amount": money(record.amount),
         "currency": record.currency,
         "memo": record.memo,
-        "created_at": api_time(record.created_at),
+        "created_at": created_at or api_time(record.created_at),
     }
 
 

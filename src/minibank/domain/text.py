@@ -10,6 +10,8 @@ _HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 
 def hidden_character(text: str) -> str | None:
     """The first character of ``text`` that does not show as itself, named for a message, or None."""
+    if text.isascii() and text.isprintable():
+        return None  # printable ASCII (space to ~) is letters, digits, punctuation and symbols only
     for ch in text:
         if unicodedata.category(ch) in _HIDDEN:
             return f"U+{ord(ch):04X}"

@@ -90,13 +90,11 @@ class HistoryFilter:
         }
 
     def check(self) -> None:
-        """Refuse a filter that cannot match anything for a reason the customer should hear."""
+        """Refuse a filter the bank cannot read (an empty range, days or amounts, is not an error: it finds nothing)."""
         if len(self.text) > SEARCH_MAX_LENGTH:
             raise InvalidInput(f"Search for at most {SEARCH_MAX_LENGTH} characters.", field="q")
         if self.direction not in (None, "in", "out"):
             raise InvalidInput("The direction is either in or out.", field="direction")
-        if self.min_amount is not None and self.max_amount is not None and self.min_amount > self.max_amount:
-            raise InvalidInput("The smallest amount must not be above the largest.", field="max_amount")
 
 
 NO_FILTER = HistoryFilter()

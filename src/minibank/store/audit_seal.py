@@ -8,13 +8,14 @@ chain's order is seq, not id, so a late commit never breaks it.
 """
 
 import hashlib
-import json
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import partial
 
+import orjson
 from sqlalchemy import Connection, bindparam, select, text, update
 
 from ..models import audit_events
+from .driver import pg_array, read_time
 
 GENESIS = "0" * 64
 SEAL_BATCH = 500
@@ -28,22 +29,43 @@ _SEAL_PG = text(
     "CAST(:new_hash AS TEXT[])) AS v(id, seq, prev_hash, hash) WHERE a.id = v.id"
 )
 CONTENT = (_t.id, _t.created_at, _t.actor_id, _t.client_ip, _t.event, _t.object, _t.outcome, _t.details)
+_COLUMNS = ", ".join(column.name for column in CONTENT)
+# Untyped: the rows come back as the driver gives them (created_at read by read_time, once per
+# distinct time), without a result processor per row.
 # SQLite's planner, with statistics from ANALYZE, may walk the whole table in id order
 # instead of the small index of unsealed events (seconds, once the trail is long); INDEXED BY
 # pins the index. SQLAlchemy renders no index hints for SQLite, hence the text.
-_UNSEALED_SQLITE = text(
-    f"SELECT {', '.join(column.name for column in CONTENT)} FROM audit_events "
-    "INDEXED BY ix_audit_events_unsealed WHERE seq IS NULL ORDER BY id LIMIT :batch"
-).columns(*CONTENT)
+_UNSEALED = {
+    "sqlite": text(
+        f"SELECT {_COLUMNS} FROM audit_events INDEXED BY ix_audit_events_unsealed "
+        "WHERE seq IS NULL ORDER BY id LIMIT :batch"
+    ),
+    "postgresql": text(f"SELECT {_COLUMNS} FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT :batch"),
+}
 
 
 def canonical(row, seq: int) -> str:
     """The deterministic text of an event that its hash covers."""
-    return json.dumps(
+    return _canonical(row, seq, _instant(row.created_at)).decode()
+
+
+def chain_hash(prev_hash: str, row, seq: int) -> str:
+    """sha256 of the previous hash followed by the event's canonical text."""
+    return _link(prev_hash, row, seq, _instant(row.created_at))
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _canonical(row, seq: int, created_at: str) -> bytes:
+    # The text json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) writes, byte
+    # for byte (tests/unit/test_audit_canonical.py compares every character), in a twentieth of the time.
+    return orjson.dumps(
         {
             "id": row.id,
             "seq": seq,
-            "created_at": row.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "created_at": created_at,
             "actor_id": row.actor_id,
             "client_ip": row.client_ip,
             "event": row.event,
@@ -51,15 +73,12 @@ def canonical(row, seq: int) -> str:
             "outcome": row.outcome,
             "details": row.details,
         },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+        option=orjson.OPT_SORT_KEYS,
     )
 
 
-def chain_hash(prev_hash: str, row, seq: int) -> str:
-    """sha256 of the previous hash followed by the event's canonical text."""
-    return hashlib.sha256((prev_hash + canonical(row, seq)).encode()).hexdigest()
+def _link(prev_hash: str, row, seq: int, created_at: str) -> str:
+    return hashlib.sha256(prev_hash.encode() + _canonical(row, seq, created_at)).hexdigest()
 
 
 def seal(db, *, wait: bool = True, batch: int = SEAL_BATCH) -> int:
@@ -89,24 +108,34 @@ def _seal_batch(conn: Connection, *, wait: bool, batch: int) -> int | None:
             return None
     head = conn.execute(select(_t.seq, _t.hash).where(_t.seq.is_not(None)).order_by(_t.seq.desc()).limit(1)).first()
     seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-    if conn.dialect.name == "sqlite":
-        rows = conn.execute(_UNSEALED_SQLITE, {"batch": batch}).all()
-    else:
-        rows = conn.execute(select(*CONTENT).where(_t.seq.is_(None)).order_by(_t.id).limit(batch)).all()
+    rows = conn.execute(_UNSEALED[conn.dialect.name], {"batch": batch}).all()
+    instants: dict = {}  # the events of one batch of moves share their time
     links = []
     for row in rows:
         seq += 1
-        digest = chain_hash(prev, row, seq)
-        links.append({"row_id": row.id, "new_seq": seq, "new_prev": prev, "new_hash": digest})
+        created_at = instants.get(row.created_at)
+        if created_at is None:
+            created_at = instants[row.created_at] = _instant(read_time(row.created_at))
+        digest = _link(prev, row, seq, created_at)
+        links.append((row.id, seq, prev, digest))
         prev = digest
     if links and conn.dialect.name == "postgresql":
         # One statement for the batch: executemany would send and run one UPDATE per event.
-        conn.execute(_SEAL_PG, {key: [link[key] for link in links] for key in links[0]})
+        ids, seqs, prevs, hashes = zip(*links, strict=True)
+        conn.execute(
+            _SEAL_PG,
+            {
+                "row_id": pg_array(ids),
+                "new_seq": pg_array(seqs),
+                "new_prev": pg_array(prevs),
+                "new_hash": pg_array(hashes),
+            },
+        )
     elif links:
         conn.execute(
             update(audit_events)
             .where(_t.id == bindparam("row_id"))
             .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash")),
-            links,
+            [dict(zip(("row_id", "new_seq", "new_prev", "new_hash"), link, strict=True)) for link in links],
         )
     return len(links)

@@ -26,6 +26,26 @@ def driver_sql(sql: str) -> dict[str, str]:
     return {"sqlite": sql, "postgresql": re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", sql)}
 
 
+def pg_array(values) -> str:
+    """A list as PostgreSQL's array text (ints, text or None), for a parameter cast to an array type.
+
+    The server parses it in C; psycopg dumps a list parameter element by element in Python,
+    about a microsecond and a half each.
+    """
+    return "{" + ",".join(_pg_element(value) for value in values) + "}"
+
+
+def _pg_element(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        # Quoted, a backslash before each quote and backslash: every other character stands for itself.
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise TypeError(f"no array element of {type(value).__name__}")
+
+
 def bind_time(dialect: str, moment: datetime):
     """A datetime as the driver should receive it: SQLite gets SQLAlchemy's naive UTC text."""
     if dialect != "sqlite":

@@ -38,7 +38,7 @@ from ..domain.moves import Accepted, Decision, Move, Refused, TransferRecord, de
 from ..metrics import LEDGER_BATCH_SIZE, LEDGER_IN_FLIGHT
 from ..models import utcnow
 from . import deadlines, in_doubt, ledger_pg, ledger_sqlite, write_health
-from .batch_rows import batch_row, write_batch
+from .batch_rows import batch_row
 from .batcher import Batcher
 from .commit import commit, pipelined
 from .driver import backoff, bind_time, closed_by_server, count_retry, is_retryable, rollback
@@ -137,7 +137,7 @@ class Ledger:
         try:
             if self._db.dialect == "sqlite":
                 driver.execute("BEGIN")  # one snapshot for every fact
-            facts, _ = self._sql.read_facts(driver, rows, lock=False)
+            facts, _, _ = self._sql.read_facts(driver, rows, lock=False)
         finally:
             rollback(driver)
             fairy.close()
@@ -172,23 +172,16 @@ class Ledger:
 
     def _once(self, units: list[Unit]) -> list[Outcome]:
         now = self._now()
-        dialect = self._db.dialect
         moves = [move for unit in units for move in (unit.moves if isinstance(unit, BatchOrder) else (unit,))]
         orders = [unit for unit in units if isinstance(unit, BatchOrder)]
         with self._transaction() as driver:
-            facts, ids = self._sql.read_facts(driver, fact_rows(moves, now))
-            batch_ids: list[int] = []
-            if orders:
-                facts.batches, batch_ids = self._sql.read_batches(
-                    driver, sorted({(o.owner_id, o.key) for o in orders}), len(orders)
-                )
+            facts, ids, batch_ids = self._sql.read_facts(driver, fact_rows(moves, now, orders))
             decided = decide_units(units, facts)
             flat = [d for x in decided for d in (x.decisions if isinstance(x, OrderDecision) else (x,))]
-            records = iter(self._write(driver, flat, ids, now))
+            records = _records(flat, ids, now)
             answers = _Answers(now, iter(batch_ids))
             outcomes = [answers.of(x, records) for x in decided]
-            for order, record in answers.new_batches:
-                write_batch(driver, dialect, batch_row(order, record, bind_time(dialect, now)))
+            self._write(driver, flat, ids, now, answers.new_batches)
             if not commit(driver):
                 return [
                     OutcomeUnknown() if fresh else outcome
@@ -196,17 +189,17 @@ class Ledger:
                 ]
         return outcomes
 
-    def _write(self, driver, decisions: list[Decision], ids: list[int], now) -> list[TransferRecord | None]:
-        """Write the accepted moves and the refusals' audit rows: the record of each accepted move, None for the rest."""
+    def _write(self, driver, decisions: list[Decision], ids: list[int], now, batches: list) -> None:
+        """Write the accepted moves, the refusals' audit rows and the customers' new batches: one statement on PostgreSQL."""
         accepted = [d for d in decisions if isinstance(d, Accepted)]
         refused = [d for d in decisions if isinstance(d, Refused) and not unmade(d)]
-        ids = ids[: len(accepted)]
-        if accepted or refused:
+        if accepted or refused:  # a batch is kept only when one of its moves was accepted
             dialect = self._db.dialect
-            rows = BatchRows(accepted, refused, bind_time(dialect, now), bind_time(dialect, start_of_hour(now)))
-            self._sql.write(driver, rows, ids)
-        drawn = iter(ids)
-        return [_record(d, next(drawn), now) if isinstance(d, Accepted) else None for d in decisions]
+            at = bind_time(dialect, now)
+            rows = BatchRows(accepted, refused, at, bind_time(dialect, start_of_hour(now)))
+            self._sql.write(
+                driver, rows, ids[: len(accepted)], [batch_row(order, record, at) for order, record in batches]
+            )
 
     @contextmanager
     def _transaction(self):
@@ -258,6 +251,12 @@ def _retrying(once: Callable[[], T]) -> T:
 
 class _Disconnected(psycopg.OperationalError):
     """The connection was lost before COMMIT: nothing was written, the batch may run again."""
+
+
+def _records(decisions: list[Decision], ids: list[int], now):
+    """The record of each accepted move under the ids drawn for them in order, None for the rest."""
+    drawn = iter(ids)
+    return iter([_record(d, next(drawn), now) if isinstance(d, Accepted) else None for d in decisions])
 
 
 def _record(decision: Accepted, transfer_id: int, now) -> TransferRecord:

@@ -1,12 +1,13 @@
 """What a batch asks of the database, and what it writes, as plain rows both dialects bind."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
 
 from ..domain.accounts import is_valid_number
+from ..domain.batches import BatchOrder
 from ..domain.errors import InvalidAmount, InvalidInput
 from ..domain.moves import Accepted, Facts, Move, Refused, TransferRecord, UserState, daily_window_start
 from ..domain.transfers import AccountState
@@ -26,12 +27,15 @@ class FactRows:
     keys: list[tuple[int | None, str]]
     since: datetime
     moves: int  # how many transfer ids to draw
+    batches: list[tuple[int, str]] = field(default_factory=list)  # customers' batches: (owner, key), to look up
+    new_batches: int = 0  # how many batch ids to draw
 
 
-def fact_rows(moves: list[Move], now: datetime) -> FactRows:
-    """Which customers, accounts, tokens and idempotency keys the batch's moves name."""
+def fact_rows(moves: list[Move], now: datetime, orders: Sequence[BatchOrder] = ()) -> FactRows:
+    """Which customers, accounts, tokens and idempotency keys the batch's moves (and customers' batches) name."""
     live = [move for move in moves if move.refused is None]
-    numbers = {number for move in live for number in (move.source, move.destination) if is_valid_number(number)}
+    named = {number for move in live for number in (move.source, move.destination)}
+    numbers = {number for number in named if is_valid_number(number)}  # each checked once
     return FactRows(
         users=sorted({move.customer for move in live if move.customer is not None}),
         numbers=sorted(numbers),
@@ -39,6 +43,8 @@ def fact_rows(moves: list[Move], now: datetime) -> FactRows:
         keys=sorted({(move.actor_id, move.key) for move in live if move.key is not None}, key=repr),
         since=daily_window_start(now),
         moves=len(moves),
+        batches=sorted({(order.owner_id, order.key) for order in orders}),
+        new_batches=len(orders),
     )
 
 
@@ -73,16 +79,7 @@ class BatchRows:
     def columns(self) -> dict[str, list]:
         """Column-wise parameters: one list per column, one item per row."""
         moves = [decision.move for decision in self.accepted]
-        # Each decision holds both accounts as the moves before it left them.
-        start: dict[int, int] = {}
-        after: dict[int, int] = {}
-        for decision in self.accepted:
-            for state, change in (
-                (decision.source, -decision.move.amount),
-                (decision.destination, decision.move.amount),
-            ):
-                start.setdefault(state.id, state.balance)
-                after[state.id] = state.balance + change
+        changed, delta = self.balance_changes()
         return {
             "kind": [move.kind for move in moves],
             "source": [decision.source.id for decision in self.accepted],
@@ -96,19 +93,68 @@ class BatchRows:
             "client_ip": [move.client_ip for move in moves],
             "source_after": [decision.source.balance - decision.move.amount for decision in self.accepted],
             "destination_after": [decision.destination.balance + decision.move.amount for decision in self.accepted],
-            "details": [
-                _json({"amount": move.amount, "currency": decision.source.currency})
-                for move, decision in zip(moves, self.accepted, strict=True)
-            ],
+            "details": [_details(decision.move.amount, decision.source.currency) for decision in self.accepted],
             "customer": [move.customer for move in moves],
-            "changed": list(after),
-            "delta": [after[account] - start[account] for account in after],
+            "changed": changed,
+            "delta": delta,
+            **self.refusal_columns(),
+        }
+
+    def move_rows(self, ids: list[int]) -> list[dict]:
+        """Each accepted move as one row of the columns its writes are made from, under its id and position."""
+        rows = []
+        for position, (decision, transfer_id) in enumerate(zip(self.accepted, ids, strict=True), start=1):
+            move, source, destination = decision.move, decision.source, decision.destination
+            amount, currency = move.amount, source.currency
+            rows.append(
+                {
+                    "kind": move.kind,
+                    "source": source.id,
+                    "destination": destination.id,
+                    "amount": amount,
+                    "currency": currency,
+                    "memo": move.memo,
+                    "actor": move.actor_id,
+                    "key": move.key,
+                    "hash": move.request_hash,
+                    "client_ip": move.client_ip,
+                    "source_after": source.balance - amount,
+                    "destination_after": destination.balance + amount,
+                    "details": _details(amount, currency),
+                    "customer": move.customer,
+                    "id": transfer_id,
+                    "ord": position,
+                }
+            )
+        return rows
+
+    def balance_changes(self) -> tuple[list[int], list[int]]:
+        """The accounts the accepted moves change, and by how much each in all."""
+        # Each decision holds both accounts as the moves before it left them.
+        start: dict[int, int] = {}
+        after: dict[int, int] = {}
+        for decision in self.accepted:
+            for state, change in (
+                (decision.source, -decision.move.amount),
+                (decision.destination, decision.move.amount),
+            ):
+                start.setdefault(state.id, state.balance)
+                after[state.id] = state.balance + change
+        return list(after), [after[account] - start[account] for account in after]
+
+    def refusal_columns(self) -> dict[str, list]:
+        """The refusals' audit rows, column-wise."""
+        return {
             "refused_actor": [refusal.move.actor_id for refusal in self.refused],
             "refused_ip": [refusal.move.client_ip for refusal in self.refused],
             "refused_event": [f"{refusal.move.kind}.refused" for refusal in self.refused],
             "refused_object": [_refused_object(refusal) for refusal in self.refused],
             "refused_details": [_json(refusal_details(refusal)) for refusal in self.refused],
         }
+
+
+def _details(amount: int, currency: str) -> str:
+    return _json({"amount": amount, "currency": currency})
 
 
 def _malformed(refusal: Refused) -> bool:

@@ -5,7 +5,7 @@ into SQLite, and one executemany writes all of a batch's rows of a table.
 """
 
 from ..domain.moves import Facts
-from .batch_rows import stored_batches
+from .batch_rows import stored_batches, write_batch
 from .driver import bind_time, read_time
 from .ledger_rows import BatchRows, FactRows, facts_from
 
@@ -14,7 +14,7 @@ def _marks(values: list) -> str:
     return ",".join("?" * len(values))
 
 
-def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, list[int]]:
+def _read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, list[int]]:
     """The batches stored under ``keys`` ((owner, key) -> (hash, record)), and ``count`` new batch ids."""
     stored = []
     for owner, key in keys:
@@ -27,8 +27,8 @@ def read_batches(conn, keys: list[tuple[int, str]], count: int) -> tuple[dict, l
     return stored_batches(stored), list(range(first, first + count))
 
 
-def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[int]]:
-    """Read what the batch's rule needs, and the next free transfer ids (one per move).
+def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[int], list[int]]:
+    """Read what the batch's rule needs, and the next free transfer ids (one per move) and batch ids.
 
     SQLite locks by its write transaction (BEGIN IMMEDIATE, the caller's); ``lock`` False
     (a dry run, in a plain read transaction) reads the same facts.
@@ -77,11 +77,14 @@ def read_facts(conn, rows: FactRows, *, lock: bool = True) -> tuple[Facts, list[
     # The write lock is held: nobody else takes an id before this batch commits.
     first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM transfers").fetchone()[0]
     facts = facts_from(users=users, accounts=accounts, revoked=revoked, sent=sent, stored=stored, read_time=read_time)
-    return facts, list(range(first, first + rows.moves))
+    batch_ids: list[int] = []
+    if rows.new_batches:
+        facts.batches, batch_ids = _read_batches(conn, rows.batches, rows.new_batches)
+    return facts, list(range(first, first + rows.moves)), batch_ids
 
 
-def write(conn, rows: BatchRows, ids: list[int]) -> None:
-    """Write the batch, the accepted moves under ``ids``."""
+def write(conn, rows: BatchRows, ids: list[int], batches: list[dict]) -> None:
+    """Write the batch, the accepted moves under ``ids``, and the customers' batches (batch_rows.batch_row)."""
     c = rows.columns()
     now, hour = rows.now, rows.hour
     conn.executemany(
@@ -153,3 +156,5 @@ def write(conn, rows: BatchRows, ids: list[int]) -> None:
         "ON CONFLICT (user_id, hour) DO UPDATE SET total = total + excluded.total",
         [(customer, hour, total) for customer, total in totals.items()],
     )
+    for batch in batches:
+        write_batch(conn, "sqlite", batch)
