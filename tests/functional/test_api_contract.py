@@ -72,6 +72,7 @@ SPECIFIC = {
         204,
     ): "integration.test_identity_mail::test_api_password_reset_answers_the_same_and_ends_every_token",
     ("create_transfer", 403): "integration.test_identity_mail::test_unverified_users_cannot_send_money_when_required",
+    ("create_batch", 403): "integration.test_identity_mail::test_unverified_users_cannot_send_money_when_required",
     ("token", 200): "test_api_contract::test_auth_operations",
     ("token", 401): "test_api_contract::test_auth_operations",
     ("revoke", 204): "test_api_contract::test_auth_operations",
