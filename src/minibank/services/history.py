@@ -23,7 +23,7 @@ SEARCH_MAX_LENGTH = 100
 
 # What a movement's other side is called, from the viewer's point of view: their own account's
 # name, the name they saved a payee under, and for money in, the sender's name as the bank holds
-# it (as bank statements show it). The name of a payee paid by number alone is never shown.
+# it (as bank statements show it). A number paid without a saved payee never shows its holder's name.
 _COLUMNS = (
     "SELECT e.id, e.transfer_id, e.amount, e.balance_after, e.created_at, t.memo, t.kind, "
     "CASE WHEN c.kind = 'customer' THEN c.number END AS counterparty, "
