@@ -104,6 +104,7 @@ def test_resubmitting_the_confirmation_replays_the_first_receipt(live, open_page
     log_in(page, live.url, *ALICE)
     checking = live.account_of(ALICE[0])
     fill_transfer(page, live.url, to=live.account_of(BOB[0]).number, amount="7.00")
+    page.get_by_role("heading", name="Check and confirm").wait_for()  # the review redirects to its own page
     # As a back-and-resubmit would: the same confirmation form posted twice, then a third time by the button.
     urls = page.evaluate("""async () => {
         const form = document.querySelector("form[data-submit-once]");
