@@ -1,0 +1,144 @@
+"""What the other browser tests leave out, at 375 px and desktop: a move between own accounts on the
+dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form, and the
+lockout's wait."""
+
+import re
+
+import pytest
+
+from minibank.services import transfers, users
+
+from .conftest import DESKTOP, PHONE, screenshot
+from .pages import ALICE, BOB, fill_transfer, log_in, no_horizontal_scroll
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+
+
+def size_of(viewport) -> str:
+    return "phone" if viewport == PHONE else "desktop"
+
+
+def send_and_wait(page) -> None:
+    """Press Confirm and send and wait for the receipt."""
+    page.get_by_role("button", name="Confirm and send").click()
+    page.get_by_role("heading", name="Transfer sent").wait_for()
+
+
+@VIEWPORTS
+def test_a_move_between_own_accounts_shows_once_on_the_dashboard(live, open_page, check_accessibility, viewport):
+    page = open_page(viewport=viewport)
+    log_in(page, live.url, *ALICE)
+    savings = live.account_of(ALICE[0], "Savings").number
+    fill_transfer(page, live.url, to=savings, amount="12.00", memo="Into the jar")
+    send_and_wait(page)
+    page.goto(live.url + "/dashboard")
+    latest = page.locator("section[aria-labelledby='latest-heading'] tbody tr")
+    latest.first.wait_for()
+    rows = [" ".join(text.split()) for text in latest.all_inner_texts()]
+    moved = [row for row in rows if "Into the jar" in row]
+    assert len(moved) == 1, rows  # once, not once per account
+    assert "Checking" in moved[0] and "To your Savings" in moved[0] and "12.00 USD" in moved[0]
+    assert not any(savings in re.sub(r"\D", "", row) for row in rows)  # by its name, not its number
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"the dashboard after a move between own accounts ({size_of(viewport)})")
+    screenshot(page, f"dashboard-own-move-{size_of(viewport)}")
+
+
+@VIEWPORTS
+def test_the_amount_field_takes_grouping_commas_and_says_what_it_refuses(
+    live, open_page, check_accessibility, viewport
+):
+    page = open_page(viewport=viewport)
+    log_in(page, live.url, *ALICE)
+    checking, bob = live.account_of(ALICE[0]).number, live.account_of(BOB[0]).number
+    before = live.balance(checking)
+    fill_transfer(page, live.url, to=bob, amount="1,00.00", memo="Commas")
+    error = page.locator("#amount-error")
+    error.wait_for()
+    assert "commas only between groups of three digits" in error.inner_text()
+    assert page.get_by_label("Amount").input_value() == "1,00.00"  # what was typed, to correct
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"the amount refused for its commas ({size_of(viewport)})")
+    screenshot(page, f"transfer-amount-commas-refused-{size_of(viewport)}")
+
+    page.get_by_label("Amount").fill("1,000.00")
+    page.get_by_role("button", name="Review transfer").click()
+    page.get_by_role("heading", name="Check and confirm").wait_for()
+    assert page.get_by_text("1,000.00 USD").is_visible()
+    check_accessibility(page, f"Check and confirm for 1,000.00 ({size_of(viewport)})")
+    send_and_wait(page)
+    assert live.balance(checking) == before - 100_000
+
+
+@VIEWPORTS
+def test_a_refusal_at_confirm_after_the_balance_went_down_reads_clearly(live, open_page, check_accessibility, viewport):
+    page = open_page(viewport=viewport)
+    log_in(page, live.url, *ALICE)
+    checking, bob = live.account_of(ALICE[0]).number, live.account_of(BOB[0]).number
+    savings = live.account_of(ALICE[0], "Savings").number
+    fill_transfer(page, live.url, to=bob, amount="7,000.00", memo="Car")
+    page.get_by_role("heading", name="Check and confirm").wait_for()  # the check passed: 7,500.00 held
+    alice = users.get_by_email(live.db, email=ALICE[0])
+    transfers.transfer(live.db, actor_id=alice.id, source=checking, destination=savings, amount=100_000, memo="")
+    before = live.balance(checking), live.balance(bob)
+
+    page.get_by_role("button", name="Confirm and send").click()
+    page.get_by_role("heading", name="Transfer money").wait_for()
+    assert page.locator("#amount-error").inner_text().strip() == "Not enough money: 6,500.00 USD available."
+    assert page.title().startswith("Error: ")
+    assert page.get_by_label("Memo (optional)").input_value() == "Car"
+    assert (live.balance(checking), live.balance(bob)) == before  # nothing moved
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"a refusal at Confirm ({size_of(viewport)})")
+    screenshot(page, f"transfer-refused-at-confirm-{size_of(viewport)}")
+
+
+@VIEWPORTS
+def test_a_name_that_does_not_match_must_be_acknowledged_before_anything_is_sent(
+    live, open_page, check_accessibility, viewport
+):
+    page = open_page(viewport=viewport)
+    log_in(page, live.url, *ALICE)
+    checking, bob = live.account_of(ALICE[0]).number, live.account_of(BOB[0]).number
+    before = live.balance(checking)
+    page.goto(live.url + "/transfer")
+    page.get_by_label("To account number").fill(bob)
+    page.get_by_label("Amount").fill("3.00")
+    page.get_by_label("Their name (optional)").fill("Carol Smith")
+    page.get_by_role("button", name="Review transfer").click()
+    page.get_by_role("heading", name="Check and confirm").wait_for()
+    warning = page.get_by_role("alert")
+    assert "does not match" in warning.inner_text()
+    assert "Bob" not in page.content()  # the holder's name is never shown on a no match
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"a no match on Check and confirm ({size_of(viewport)})")
+    screenshot(page, f"transfer-no-match-{size_of(viewport)}")
+
+    page.get_by_role("button", name="Confirm and send").click()  # without ticking the box
+    page.locator("[data-error-summary]").wait_for()
+    assert page.get_by_label(re.compile("send it anyway")).is_visible() and live.balance(checking) == before
+    check_accessibility(page, f"Check and confirm asking for the acknowledgement ({size_of(viewport)})")
+
+    page.get_by_label(re.compile("send it anyway")).check()
+    send_and_wait(page)
+    assert live.balance(checking) == before - 300
+
+
+@VIEWPORTS
+def test_the_lockout_says_how_long_to_wait(live, open_page, check_accessibility, viewport):
+    page = open_page(viewport=viewport)
+    page.goto(live.url + "/")
+    for _ in range(10):
+        page.get_by_label("E-mail").fill(ALICE[0])
+        page.get_by_label("Password", exact=True).fill("not the password")
+        page.get_by_role("button", name="Log in").click()
+        page.locator("[data-error-summary]").wait_for()
+        if "Too many failed attempts" in page.locator("[data-error-summary]").inner_text():
+            break
+    said = page.locator("[data-error-summary]").inner_text()
+    assert re.search(r"Please wait (about )?\d+ (seconds?|minutes?) and try again\.", said), said
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"the login page saying how long to wait ({size_of(viewport)})")
+    screenshot(page, f"login-lockout-{size_of(viewport)}")
