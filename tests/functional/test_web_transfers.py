@@ -112,6 +112,7 @@ def _bad_digit(number: str) -> str:
         ("amount", "0", "greater than zero"),
         ("amount", "1,00.00", "commas only between groups of three digits"),
         ("amount", "10,0000", "commas only between groups of three digits"),
+        ("from", "", "Choose the account to pay from."),
         ("to", "", "Type the number"),
         ("to", "bad-digit", "not a valid account number"),
         ("memo", "x" * 141, "at most 140 characters"),
@@ -139,9 +140,11 @@ def test_source_must_be_one_of_the_customers_accounts(client, customer, payee, b
     [
         ("insufficient", "amount", "Not enough money: 100.00 USD available."),
         ("per_transfer_limit", "amount", "at most 10000.00 USD"),
+        ("daily_limit", "amount", "This exceeds your 24-hour limit; you can still send 10.00 USD."),
         ("unknown", "to", "no account with that number"),
         ("same", "to", "must differ"),
         ("closed", "to", "destination account is closed"),
+        ("closed_source", "from", "Choose one of your open accounts to pay from."),
         ("currency", "to", "same currency"),
         ("control_memo", "memo", "control characters"),
     ],
@@ -155,25 +158,34 @@ def test_check_and_confirm_refuses_before_anything_moves_with_the_message_confir
         accounts.close_account(db, number=empty.number, owner_id=user.id)
         return empty.number
 
+    def daily_limit():
+        client.application.config["DAILY_TRANSFER_MAX"] = 5_000  # 40.00 sent today leaves 10.00
+        assert banking.send(funded.number, payee.number, "40.00").status_code == 303
+        return payee.number, "20.00", ""
+
     destination, amount, memo = {
         "insufficient": lambda: (payee.number, "100.01", ""),
         "per_transfer_limit": lambda: (payee.number, "10000.01", ""),
+        "daily_limit": daily_limit,
         "unknown": lambda: (unused_number(), "5.00", ""),
         "same": lambda: (funded.number, "5.00", ""),
         "closed": lambda: (closed_account(), "5.00", ""),
+        "closed_source": lambda: (payee.number, "5.00", ""),
         "currency": lambda: (make_account(balance=0, currency="EUR").number, "5.00", ""),
         "control_memo": lambda: (payee.number, "5.00", "tab\there"),
     }[case]()
-    checked = banking.review(funded.number, destination, amount, memo)
+    source = closed_account() if case == "closed_source" else funded.number  # a page from before it closed
+    before = balance(db, funded.number)
+    checked = banking.review(source, destination, amount, memo)
     confirmed = banking.confirm(
-        {"from": funded.number, "to": destination, "amount": amount, "memo": memo, **banking.form_tokens()}
+        {"from": source, "to": destination, "amount": amount, "memo": memo, **banking.form_tokens()}
     )  # a form sent straight to Confirm (a stale page) meets the same rule
     for response in (checked, confirmed):
         page = response.get_data(as_text=True)
         assert response.status_code == 422, page
         assert f'id="{field}-error"' in page and message in page
         assert f'value="{amount}"' in page and "Confirm and send" not in page  # the input is kept
-    assert balance(db, funded.number) == 10_000
+    assert balance(db, funded.number) == before
 
 
 def test_a_refusal_at_confirm_after_the_balance_changed_still_reads_clearly(client, db, customer, payee, banking):

@@ -146,10 +146,19 @@ def new_idempotency_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class SourceField(SelectField):
+    """One of the customer's open accounts (a page from before an account closed may still send it)."""
+
+    def pre_validate(self, form):
+        """Say which accounts may pay, rather than WTForms' "Not a valid choice"."""
+        if self.data and self.data not in {value for value, _label in self.choices or []}:
+            raise ValidationError("Choose one of your open accounts to pay from.")
+
+
 class TransferForm(FlaskForm):
     """Fields `from`, `to`, `amount`, `memo`, and the idempotency token carried through confirmation."""
 
-    source = SelectField("From", name="from", validators=[InputRequired("Choose the account to pay from.")])
+    source = SourceField("From", name="from", validators=[InputRequired("Choose the account to pay from.")])
     destination = StringField(
         "To account number",
         name="to",
