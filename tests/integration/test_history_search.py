@@ -1,5 +1,6 @@
 """History people can use: names instead of bare numbers, and search and filters on the web and the API."""
 
+import csv
 import re
 from datetime import timedelta
 
@@ -76,6 +77,29 @@ def test_a_move_between_own_accounts_shows_once_on_the_dashboard(client, people)
     assert page.count("rainy day") == 1 and "To your Savings" in page
 
 
+def test_the_dashboard_names_payees_senders_and_cash_but_not_a_bare_numbers_holder(client, people):
+    *_, stranger, _moves = people
+    page = client.get("/dashboard").get_data(as_text=True)
+    for shown in ("Frank Fisher", "Eve&#39;s Flowers", "Cash withdrawal"):
+        assert shown in page
+    assert "Eve Evans" not in page and stranger.number[:4] in page
+
+
+def test_a_statement_names_own_accounts_payees_and_senders_but_not_a_bare_numbers_holder(client, people):
+    _dana, checking, savings, shop, stranger, _moves = people
+    rows = list(
+        csv.reader(client.get(f"/accounts/{checking.number}/statement.csv").get_data(as_text=True).splitlines())
+    )
+    assert [(row[2], row[3], row[5]) for row in rows[1:]] == [
+        ("cash", "Cash deposit", "1000.00"),
+        (savings.number, "Savings", "-200.00"),
+        (shop.number, "Eve's Flowers", "-45.50"),
+        (stranger.number, "", "-10.00"),  # paid by number alone: no name
+        (rows[5][2], "Frank Fisher", "123.45"),
+        ("cash", "Cash withdrawal", "-20.00"),
+    ]
+
+
 def test_search_by_text_matches_memo_names_and_numbers(db, people):
     dana, checking, _, _shop, stranger, _ = people
     assert _names(db, checking.number, dana.id, text="TULIP") == [("Eve's Flowers", -4_550)]
@@ -117,8 +141,15 @@ def test_web_filters_narrow_the_page_and_keep_in_the_pager(client, db, people):
     assert page.count("jar ") == 20 and "tulips" not in page
     older = re.search(r'href="([^"]*cursor=[^"]*)" rel="next"', page).group(1).replace("&amp;", "&")
     assert "q=jar" in older and "direction=out" in older
+    # Money moving between the pages does not shift them: the new movement is above the cursor.
+    transfers.transfer(
+        db, actor_id=dana.id, source=checking.number, destination=savings.number, amount=1, memo="jar new"
+    )
     rest = client.get(older).get_data(as_text=True)
-    assert rest.count("jar ") == 5 and "jar 4" in rest and "rainy day" not in rest
+    assert rest.count("jar ") == 5 and "jar 4" in rest and "jar 5" not in rest and "rainy day" not in rest
+    assert "jar new" not in rest and "jar new" in client.get(f"/accounts/{checking.number}?q=jar").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize(
