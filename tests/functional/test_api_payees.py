@@ -6,9 +6,16 @@ import pytest
 from minibank import create_app
 from minibank.services import audit
 
+from ..support.databases import DATABASES, database_url_for
 from ..support.http import Auth
 
 API = "/api/v1"
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """This file runs on both engines (the other functional tests use SQLite only)."""
+    return database_url_for(request.param, request, tmp_path)
 
 
 @pytest.fixture
@@ -100,3 +107,11 @@ def test_name_checks_are_limited_per_customer(database_url, tmp_path, monkeypatc
     assert statuses == [200, 200, 200, 429]
     saving = client.post(f"{API}/payees", json={**body, "confirmed": True}, headers=headers)
     assert saving.status_code == 429  # saving and renaming count against the same budget
+    web = Auth(client)
+    web.login(alice.email)
+    on_the_page = web.post_form("/payees", {"name": "D Secretname", "account_number": dan.number, "confirmed": ""})
+    assert on_the_page.status_code == 429  # and so does the payees page: one budget, web and API
+    assert "Secretname" not in on_the_page.get_data(as_text=True)
+    bob = make_user(email="bob@example.com")
+    other = client.get(f"{API}/confirmation-of-payee", query_string=body, headers=Auth(client).bearer(bob.email))
+    assert other.status_code == 200  # per customer: another one still has the whole budget

@@ -4,7 +4,14 @@ import pytest
 
 from minibank.services import payees
 
+from ..support.databases import DATABASES, database_url_for
 from ..support.web import balance, hidden_fields
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """This file runs on both engines (the other functional tests use SQLite only)."""
+    return database_url_for(request.param, request, tmp_path)
 
 
 @pytest.fixture
@@ -111,7 +118,7 @@ def test_a_transfer_can_save_its_destination_as_a_payee(client, db, customer, da
 
 
 def test_name_checks_on_the_transfer_form_count_in_the_customers_budget(
-    sqlite_url, tmp_path, monkeypatch, make_user, make_account
+    database_url, tmp_path, monkeypatch, make_user, make_account
 ):
     from minibank import create_app
 
@@ -119,7 +126,7 @@ def test_name_checks_on_the_transfer_form_count_in_the_customers_budget(
     from ..support.web import Banking
 
     monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "limited"))
-    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "RATELIMIT_PAYEE_CHECK": "2 per hour"})
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_PAYEE_CHECK": "2 per hour"})
     client = app.test_client()
     dan = make_account(owner=make_user(email="dan@example.com", name="Dan Secretname"))
     user = make_user(email="fay@example.com")

@@ -5,8 +5,15 @@ import pytest
 from minibank import create_app
 from minibank.services import accounts
 
+from ..support.databases import DATABASES, database_url_for
 from ..support.http import Auth
 from ..support.web import Banking, balance, comparable, hidden_fields, unused_number
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """This file runs on both engines (the other functional tests use SQLite only)."""
+    return database_url_for(request.param, request, tmp_path)
 
 
 @pytest.fixture
@@ -219,9 +226,9 @@ def test_visitors_are_sent_to_the_login_page(client):
         assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
-def test_transfers_are_rate_limited_per_user(sqlite_url, tmp_path, monkeypatch, make_user, make_account):
+def test_transfers_are_rate_limited_per_user(database_url, tmp_path, monkeypatch, make_user, make_account):
     monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "limited"))
-    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "RATELIMIT_TRANSFER": "2 per minute"})
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "RATELIMIT_TRANSFER": "2 per minute"})
     client = app.test_client()
     user = make_user(email="fay@example.com")
     source, destination = make_account(owner=user, balance=1_000), make_account(balance=0)
