@@ -1,6 +1,6 @@
 """What the other browser tests leave out, at 375 px and desktop: a move between own accounts on the
-dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form, and the
-lockout's wait."""
+dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form, the
+lockout's wait, and the API's docs on a phone."""
 
 import re
 
@@ -142,3 +142,21 @@ def test_the_lockout_says_how_long_to_wait(live, open_page, check_accessibility,
     assert no_horizontal_scroll(page)
     check_accessibility(page, f"the login page saying how long to wait ({size_of(viewport)})")
     screenshot(page, f"login-lockout-{size_of(viewport)}")
+
+
+@VIEWPORTS
+def test_the_api_docs_fit_a_phone_and_pass_axe(live, open_page, check_accessibility, viewport):
+    page = open_page(viewport=viewport)
+    page.goto(live.url + "/api/docs")
+    page.get_by_role("heading", name="Operations").wait_for()
+    page.locator(".swagger-ui .opblock").first.wait_for()
+    assert page.locator("meta[name='viewport']").get_attribute("content") == "width=device-width, initial-scale=1"
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"the API docs ({size_of(viewport)})")
+    screenshot(page, f"api-docs-{size_of(viewport)}", full_page=False)
+
+    page.locator("#operations-accounts-list_accounts button.opblock-summary-control").click()
+    page.locator("#operations-accounts-list_accounts .opblock-body").wait_for()
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"the API docs with an operation open ({size_of(viewport)})")
+    screenshot(page, f"api-docs-operation-{size_of(viewport)}", full_page=False)
