@@ -1,6 +1,6 @@
 """What the other browser tests leave out, at 375 px and desktop: a move between own accounts on the
 dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form, the
-lockout's wait, and the API's docs on a phone."""
+lockout's wait, the menu on a 405 and an expired form, and the API's docs on a phone."""
 
 import re
 
@@ -160,3 +160,33 @@ def test_the_api_docs_fit_a_phone_and_pass_axe(live, open_page, check_accessibil
     assert no_horizontal_scroll(page)
     check_accessibility(page, f"the API docs with an operation open ({size_of(viewport)})")
     screenshot(page, f"api-docs-operation-{size_of(viewport)}", full_page=False)
+
+
+@VIEWPORTS
+def test_a_405_and_an_expired_form_keep_the_menu_for_a_logged_in_customer(
+    live, open_page, check_accessibility, viewport
+):
+    page = open_page(viewport=viewport)
+    log_in(page, live.url, *ALICE)
+    answer = page.goto(live.url + "/logout")  # a GET where only POST is allowed
+    assert answer.status == 405
+    menu = page.get_by_role("navigation", name="Main")
+    assert menu.get_by_role("link", name="Accounts").is_visible() and menu.get_by_role("button", name="Log out")
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"a 405, logged in ({size_of(viewport)})")
+    screenshot(page, f"method-not-allowed-logged-in-{size_of(viewport)}")
+
+    page.goto(live.url + "/transfer")
+    page.get_by_role("heading", name="Transfer money").wait_for()
+    page.evaluate("document.getElementById('amount').form.elements.csrf_token.value = 'expired'")
+    page.get_by_label("Amount").fill("1.00")
+    with page.expect_response(lambda response: response.url.endswith("/transfer")) as sent:
+        page.get_by_role("button", name="Review transfer").click()
+    assert sent.value.status == 400
+    page.get_by_text("The form expired or did not come from this site.").wait_for()
+    assert menu.get_by_role("link", name="Accounts").is_visible()
+    assert no_horizontal_scroll(page)
+    check_accessibility(page, f"an expired form, logged in ({size_of(viewport)})")
+    screenshot(page, f"csrf-logged-in-{size_of(viewport)}")
+    menu.get_by_role("button", name="Log out").click()  # the menu's own form still works
+    page.get_by_role("heading", name="Log in").wait_for()
