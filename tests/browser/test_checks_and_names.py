@@ -1,5 +1,6 @@
 """What the other browser tests leave out, at 375 px and desktop: a move between own accounts on the
-dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form, the
+dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form and a
+payee saved from it, the
 lockout's wait, the menu on a 405 and an expired form, and the API's docs on a phone."""
 
 import re
@@ -10,6 +11,7 @@ from minibank.services import transfers, users
 
 from .conftest import DESKTOP, PHONE, screenshot
 from .pages import ALICE, BOB, fill_transfer, log_in, no_horizontal_scroll
+from .test_payees import forget_payees
 
 pytestmark = pytest.mark.browser
 
@@ -190,3 +192,32 @@ def test_a_405_and_an_expired_form_keep_the_menu_for_a_logged_in_customer(
     screenshot(page, f"csrf-logged-in-{size_of(viewport)}")
     menu.get_by_role("button", name="Log out").click()  # the menu's own form still works
     page.get_by_role("heading", name="Log in").wait_for()
+
+
+@VIEWPORTS
+def test_a_transfer_saves_its_destination_as_a_payee_with_the_name_confirmed(
+    live, open_page, check_accessibility, viewport
+):
+    forget_payees(live, ALICE[0])
+    page = open_page(viewport=viewport)
+    log_in(page, live.url, *ALICE)
+    bob = live.account_of(BOB[0]).number
+    page.goto(live.url + "/transfer")
+    page.get_by_label("To account number").fill(bob)
+    page.get_by_label("Amount").fill("2.00")
+    page.get_by_label("Their name (optional)").fill("Bob Example")
+    page.get_by_label("Save as a payee").check()
+    page.get_by_role("button", name="Review transfer").click()
+    page.get_by_role("heading", name="Check and confirm").wait_for()
+    assert "Name confirmed" in page.get_by_role("status").filter(has_text="Name confirmed").inner_text()
+    check_accessibility(page, f"Check and confirm with the name confirmed ({size_of(viewport)})")
+    send_and_wait(page)
+    page.get_by_text("Saved Bob Example as a payee.").wait_for()
+    check_accessibility(page, f"the receipt saying the payee was saved ({size_of(viewport)})")
+    page.goto(live.url + "/payees")
+    page.get_by_role("heading", name="Payees").wait_for()
+    assert [text.strip() for text in page.locator("ul.payees li > p").all_inner_texts()] == [
+        f"Bob Example {bob[:4]} {bob[4:8]} {bob[8:]}"
+    ]
+    check_accessibility(page, f"the payees page with the payee saved from a transfer ({size_of(viewport)})")
+    screenshot(page, f"payee-saved-from-transfer-{size_of(viewport)}")
