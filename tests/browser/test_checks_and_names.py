@@ -1,7 +1,7 @@
 """What the other browser tests leave out, at 375 px and desktop: a move between own accounts on the
 dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form and a
-payee saved from it, the
-lockout's wait, the menu on a 405 and an expired form, and the API's docs on a phone."""
+payee saved from it, the lockout's wait, the menu on a 405 and an expired form, and the API's docs on
+a phone."""
 
 import re
 
