@@ -1,8 +1,9 @@
 """What the other browser tests leave out, at 375 px and desktop: a move between own accounts on the
 dashboard, the amount field's commas, a refusal at Confirm, a name typed on the transfer form and a
-payee saved from it, the lockout's wait, the menu on a 405 and an expired form, and the API's docs on
-a phone."""
+payee saved from it, a statement's names, the lockout's wait, the menu on a 405 and an expired form,
+and the API's docs on a phone."""
 
+import csv
 import re
 
 import pytest
@@ -221,3 +222,24 @@ def test_a_transfer_saves_its_destination_as_a_payee_with_the_name_confirmed(
     ]
     check_accessibility(page, f"the payees page with the payee saved from a transfer ({size_of(viewport)})")
     screenshot(page, f"payee-saved-from-transfer-{size_of(viewport)}")
+
+
+@VIEWPORTS
+def test_a_statement_names_own_accounts_payees_senders_and_cash(
+    live, open_page, tmp_path, check_accessibility, viewport
+):
+    page = open_page(viewport=viewport)
+    log_in(page, live.url, *ALICE)
+    page.goto(f"{live.url}/accounts/{live.account_of(ALICE[0]).number}")
+    download = page.get_by_role("button", name="download these movements as CSV")
+    download.wait_for()
+    check_accessibility(page, f"the account page before a statement ({size_of(viewport)})")
+    with page.expect_download() as got:
+        download.click()
+    path = tmp_path / "statement.csv"
+    got.value.save_as(path)
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    assert rows[0][3] == "counterparty_name"
+    names = {row[3] for row in rows[1:]}
+    assert {"Savings", "Harbour Lettings", "Acme Works Ltd", "Cash deposit", "Cash withdrawal"} <= names, names
+    assert not any(name.isdigit() for name in names)  # never a bare number in the name column
