@@ -6,13 +6,16 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from minibank import create_app
+from minibank.extensions import db as app_db
 from minibank.mail.links import Links
 from minibank.models import audit_events, mail_outbox, totp_credentials
-from minibank.services import second_factor, two_factor
+from minibank.services import second_factor, two_factor, users
 
 from ..support.databases import DATABASES, database_url_for
 from ..support.factories import PASSWORD
 from ..support.http import csrf_token
+from ..support.production import SECRET
 
 NOW = 1_800_000_015.0  # the middle of a time step
 
@@ -224,3 +227,51 @@ def test_wrong_api_codes_are_throttled(client, enrolled):
     assert statuses == [401] * 5
     locked = client.post("/api/v1/auth/token", json=body | {"otp": code(secret, NOW)})
     assert locked.status_code == 429 and locked.get_json()["code"] == "too_many_attempts"
+
+
+HTTPS = {"base_url": "https://bank.example", "headers": {"Referer": "https://bank.example/"}}
+
+
+@pytest.fixture
+def production(database_url, tmp_path, monkeypatch):
+    """A production app (over HTTPS, as production runs) and its Database."""
+    monkeypatch.setenv("MINIBANK_ENV", "production")
+    monkeypatch.setenv("MINIBANK_SECRET_KEY", SECRET)
+    monkeypatch.setenv("MINIBANK_WORKERS", "1")
+    monkeypatch.setenv("MINIBANK_INSTANCE_PATH", str(tmp_path / "prod-instance"))
+    app = create_app({"DATABASE_URL": database_url, "RATELIMIT_ENABLED": False})
+    yield app, app.extensions["minibank.db"]
+    app_db.dispose()
+
+
+def test_staff_in_production_must_set_up_a_second_factor_first(production, clock):
+    app, db = production
+    teller = users.create_user(db, email="teller@example.com", name="Tess", password=PASSWORD, role="admin")
+    users.create_user(db, email="cust@example.com", name="Cust", password=PASSWORD)
+    client = app.test_client()
+    refused = client.post("/api/v1/auth/token", json={"email": "teller@example.com", "password": PASSWORD}, **HTTPS)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "second_factor_enrolment_required"
+    customer = client.post("/api/v1/auth/token", json={"email": "cust@example.com", "password": PASSWORD}, **HTTPS)
+    assert customer.status_code == 200  # optional for customers
+
+    form = {"email": "teller@example.com", "password": PASSWORD, "csrf_token": csrf_token(client, "/", **HTTPS)}
+    assert client.post("/login", data=form, **HTTPS).status_code == 303
+    for page in ("/dashboard", "/transfer", "/settings/password"):
+        sent = client.get(page, **HTTPS)
+        assert sent.status_code == 303 and sent.headers["Location"].endswith("/settings/two-factor"), page
+    page = client.get("/settings/two-factor", **HTTPS).get_data(as_text=True)
+    assert "Staff need it" in page
+    token = csrf_token(client, "/settings/two-factor", **HTTPS)
+    assert client.post("/settings/two-factor/start", data={"csrf_token": token}, **HTTPS).status_code == 303
+    secret = db.read(lambda c: c.execute(select(totp_credentials.c.secret)).scalar_one())
+    token = csrf_token(client, "/settings/two-factor", **HTTPS)
+    confirmed = client.post(
+        "/settings/two-factor/confirm", data={"code": code(secret, NOW), "csrf_token": token}, **HTTPS
+    )
+    assert confirmed.status_code == 200 and "Store these codes now" in confirmed.get_data(as_text=True)
+    assert client.get("/dashboard", **HTTPS).status_code == 200
+    page = client.get("/settings/two-factor", **HTTPS).get_data(as_text=True)
+    assert "Staff must keep two-factor authentication on" in page and "Turn off" not in page
+    body = {"email": "teller@example.com", "password": PASSWORD, "otp": code(secret, NOW, 1)}
+    assert client.post("/api/v1/auth/token", json=body, **HTTPS).status_code == 200
+    assert second_factor.is_enabled(db, user_id=teller.id)
