@@ -16,6 +16,8 @@ from ..support.databases import DATABASES, database_url_for
 from ..support.factories import PASSWORD
 from ..support.http import csrf_token
 from ..support.production import SECRET
+from ..support.web import Banking, hidden_fields
+from . import test_web_session_expiry as expiry
 
 NOW = 1_800_000_015.0  # the middle of a time step
 
@@ -275,3 +277,20 @@ def test_staff_in_production_must_set_up_a_second_factor_first(production, clock
     body = {"email": "teller@example.com", "password": PASSWORD, "otp": code(secret, NOW, 1)}
     assert client.post("/api/v1/auth/token", json=body, **HTTPS).status_code == 200
     assert second_factor.is_enabled(db, user_id=teller.id)
+
+
+def test_a_draft_kept_when_the_session_ended_comes_back_after_the_code(app, client, db, carol, enrolled, make_account):
+    secret, _ = enrolled
+    funded, payee = make_account(owner=carol, balance=10_000), make_account(balance=0)
+    log_in(client)
+    send_code(client, code(secret, NOW))
+    form = Banking(client).form_tokens()
+    expiry.end_session(app, client, carol)
+    kept = client.post("/transfer", data=expiry.typed_transfer(funded.number, payee.number, form))
+    assert kept.headers["Location"] == "/?next=/transfer"
+    asked = expiry.log_in(client, "carol@example.com", "/transfer")
+    assert asked.headers["Location"].endswith("/login/code")
+    done = send_code(client, code(secret, NOW, 1))
+    assert done.status_code == 303 and done.headers["Location"] == "/transfer"
+    page = expiry.page_text(client, "/transfer")
+    assert expiry.RESTORED in page and 'value="12.50"' in page and hidden_fields(page)["token"] == form["token"]
