@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from minibank.domain.errors import InvalidSecondFactor
 from minibank.mail.links import Links
-from minibank.models import recovery_codes, totp_credentials
+from minibank.models import audit_events, mail_outbox, recovery_codes, totp_credentials
 from minibank.services import second_factor, two_factor
 
 NOW = 1_800_000_015.0
@@ -80,3 +80,21 @@ def test_a_set_up_is_off_until_confirmed_and_its_wrong_code_changes_nothing(db, 
         two_factor.confirm(db, user=user, code=wrong, links=Links(), now=NOW)
     status = two_factor.status(db, user_id=user.id)
     assert status.enrolling and not status.enabled
+
+
+def test_an_operator_resets_a_lost_second_factor_audited_and_the_owner_told(runner, db, make_user):
+    user = make_user(email="lost@example.com")
+    enrol(db, user)
+    result = runner.invoke(args=["reset-two-factor", "lost@example.com"])
+    assert result.exit_code == 0 and "off for lost@example.com" in result.output
+    assert not second_factor.is_enabled(db, user_id=user.id)
+    assert db.read(lambda c: c.execute(select(recovery_codes.c.id)).all()) == []
+    assert db.read(
+        lambda c: c.execute(select(audit_events.c.event).where(audit_events.c.event == "two_factor.reset")).all()
+    )
+    subjects = db.read(lambda c: c.execute(select(mail_outbox.c.subject)).scalars().all())
+    assert "Two-factor authentication was turned off for your miniBank login" in subjects
+    again = runner.invoke(args=["reset-two-factor", "lost@example.com"])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    unknown = runner.invoke(args=["reset-two-factor", "nobody@example.com"])
+    assert unknown.exit_code != 0

@@ -68,6 +68,22 @@ def disable(
     outbox.wake()
 
 
+def reset_by_operator(db: Database, *, user: User, links: Links) -> bool:
+    """Turn it off for a user who lost both the phone and the codes (`minibank reset-two-factor`); False if it was off."""
+
+    def work(conn: Connection) -> bool:
+        removed = conn.execute(delete(totp_credentials).where(totp_credentials.c.user_id == user.id)).rowcount
+        conn.execute(delete(recovery_codes).where(recovery_codes.c.user_id == user.id))
+        if removed:
+            audit.record(conn, event="two_factor.reset", object=f"user:{user.id}", details={"by": "operator"})
+            tell_owner(conn, user, "second_factor_removed", links)
+        return bool(removed)
+
+    removed = db.write(work)
+    outbox.wake()
+    return removed
+
+
 def _use_code(conn: Connection, user: User, code: object) -> None:
     if second_factor.consume(conn, user_id=user.id, code=code) is None:
         raise InvalidSecondFactor(WRONG_CODE, field="code")
