@@ -293,3 +293,27 @@ email_tokens = Table(
     CheckConstraint("purpose IN ('verify', 'reset', 'unlock')", name="purpose"),
 )
 Index("ix_email_tokens_user_id", email_tokens.c.user_id)
+
+# A user's authenticator app (services/two_factor.py): on only once confirmed with a first code.
+# last_step is the time step of the last code accepted, so that no code (nor an older one) counts twice.
+totp_credentials = Table(
+    "totp_credentials",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+)
+
+# Ten single-use codes per user for a lost phone: only the SHA-256 of each is kept.
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    UniqueConstraint("user_id", "code_hash"),
+)

@@ -75,6 +75,7 @@ SPECIFIC = {
     ("create_batch", 403): "integration.test_identity_mail::test_unverified_users_cannot_send_money_when_required",
     ("token", 200): "test_api_contract::test_auth_operations",
     ("token", 401): "test_api_contract::test_auth_operations",
+    ("token", 403): "test_two_factor::test_staff_in_production_must_set_up_a_second_factor_first",
     ("revoke", 204): "test_api_contract::test_auth_operations",
     ("me", 200): "test_api_contract::test_auth_operations",
     ("list_payees", 200): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",

@@ -5,7 +5,7 @@ from flask import current_app, g, request
 from ..extensions import db, login_limits, login_throttle, mail_links, password_reset_limits
 from ..guards import current_user, require_user
 from ..security import tokens
-from ..services import auth, password_reset, registration
+from ..services import auth, password_reset, registration, two_factor
 from . import bp
 from .body import parse_json
 from .registry import PROBLEM, operation
@@ -94,15 +94,31 @@ def confirm_password_reset():
     body=TokenIn,
     auth=False,
     tag="auth",
-    responses={200: TokenOut, 400: PROBLEM, 401: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+    responses={
+        200: TokenOut,
+        400: PROBLEM,
+        401: PROBLEM,
+        403: PROBLEM,
+        413: PROBLEM,
+        415: PROBLEM,
+        422: PROBLEM,
+        429: PROBLEM,
+    },
 )
 @login_limits("login")
 def token():
-    """Exchange e-mail and password for a short-lived Bearer token."""
+    """Exchange e-mail and password for a short-lived Bearer token.
+
+    A login with two-factor authentication also sends ``otp`` (a code from the app, or a recovery
+    code); without it the answer is 401 with code ``second_factor_required``, and a wrong one counts
+    as a failed login. In production, staff without a second factor are refused (403
+    ``second_factor_enrolment_required``) until they set one up on the web.
+    """
     data = parse_json(TokenIn)
     user = auth.authenticate(
-        db, login_throttle(), email=data.email, password=data.password, client_ip=request.remote_addr
+        db, login_throttle(), email=data.email, password=data.password, client_ip=request.remote_addr, otp=data.otp
     )
+    two_factor.check_enrolled(db, user=user, production=current_app.config["PRODUCTION"], client_ip=request.remote_addr)
     ttl = current_app.config["TOKEN_TTL"]
     access_token, _ = tokens.issue(
         user_id=user.id,

@@ -125,6 +125,14 @@ class TokenIn(Strict):
 
     email: str = Field(max_length=254, json_schema_extra={"pattern": NO_NUL})
     password: str = Field(max_length=256, json_schema_extra={"pattern": NO_NUL})
+    otp: str | None = Field(
+        default=None,
+        max_length=32,
+        description="For a login with two-factor authentication: the 6-digit code from the authenticator app, "
+        "or one of the recovery codes (each works once). Without it, such a login answers 401 "
+        "with code second_factor_required.",
+        json_schema_extra={"pattern": NO_NUL},
+    )
 
 
 class TokenOut(Out):

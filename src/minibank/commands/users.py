@@ -1,12 +1,12 @@
-"""Users and their accounts: `create-user`, `grant-admin`, `open-account`."""
+"""Users and their accounts: `create-user`, `grant-admin`, `open-account`, `reset-two-factor`."""
 
 import sys
 
 import click
 from flask import current_app
 
-from ..extensions import db
-from ..services import accounts, users
+from ..extensions import db, mail_links
+from ..services import accounts, two_factor_changes, users
 from .running import operator_command
 
 
@@ -54,3 +54,15 @@ def open_account_command(email, name, currency):
         raise click.BadParameter("must be a three-letter code such as USD", param_hint="--currency")
     account = accounts.open_account(db, owner_id=user.id, name=name, currency=currency)
     click.echo(account.number)
+
+
+@click.command("reset-two-factor")
+@click.argument("email")
+@operator_command()
+def reset_two_factor_command(email):
+    """Turn two-factor authentication off for a user who lost the phone and the recovery codes (check who asks first)."""
+    user = users.get_by_email(db, email=email)
+    if two_factor_changes.reset_by_operator(db, user=user, links=mail_links()):
+        click.echo(f"two-factor authentication is off for {user.email}; they log in with the password alone")
+    else:
+        click.echo(f"{user.email} had no two-factor authentication; nothing changed")

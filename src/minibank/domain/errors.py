@@ -151,3 +151,27 @@ class LedgerUnavailable(BankError):
 
     code = "ledger_unavailable"
     retry_after = 5
+
+
+class SecondFactorRequired(BankError):
+    """This login has two-factor authentication: send the 6-digit code from the app, or a recovery code."""
+
+    code = "second_factor_required"
+    field = "otp"
+
+    def __init__(self, detail: str | None = None, *, user_id: int | None = None):
+        super().__init__(detail)
+        self.user_id = user_id  # whose password was right: the web's second page continues their login
+
+
+class InvalidSecondFactor(BankError):
+    """The code is incorrect, or was already used."""
+
+    code = "invalid_second_factor"
+    field = "otp"
+
+
+class SecondFactorEnrolmentRequired(BankError):
+    """Staff need two-factor authentication: set it up on the web (Settings, Two-factor authentication) first."""
+
+    code = "second_factor_enrolment_required"

@@ -7,15 +7,15 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
-from ..domain.errors import BankError, Conflict, NotFound
+from ..domain.errors import BankError, Conflict, InvalidSecondFactor, NotFound, SecondFactorRequired
 from ..domain.text import how_long
 from ..metrics import LOGIN_FAILURES
-from ..models import revoked_tokens, users
+from ..models import revoked_tokens, totp_credentials, users
 from ..security import passwords
 from ..security.throttle import LoginThrottle
 from ..security.tokens import Claims, session_is_valid
 from ..store import reads
-from . import audit
+from . import audit, second_factor
 from .users import USER_COLUMNS, User, get, normalize_email, user_from_row
 
 
@@ -43,9 +43,19 @@ def _dummy_hash() -> str:
 
 
 def authenticate(
-    db: Database, throttle: LoginThrottle, *, email: object, password: object, client_ip: str | None = None
+    db: Database,
+    throttle: LoginThrottle,
+    *,
+    email: object,
+    password: object,
+    client_ip: str | None = None,
+    otp: object = None,
 ) -> User:
-    """Return the user for a correct e-mail and password; otherwise one indistinguishable refusal."""
+    """Return the user for a correct e-mail and password; otherwise one indistinguishable refusal.
+
+    A user with two-factor authentication needs ``otp`` too (a code from the app or a recovery
+    code): without it the refusal is SecondFactorRequired, naming the user for the web's second page.
+    """
     email_text = email.strip().lower() if isinstance(email, str) else ""
     # Checked before the e-mail is looked up: an unknown address is throttled like a known one.
     wait = throttle.retry_after(email_text, client_ip)
@@ -63,11 +73,50 @@ def authenticate(
         if throttle.retry_after(email_text, client_ip) is not None:
             _record(db, "login.lockout", user_id, client_ip, outcome="locked")
         raise InvalidCredentials()
-    throttle.succeeded(email_text, client_ip)
     # password_ok means the password is text; the isinstance says so to the type checker too.
     if isinstance(password, str) and passwords.needs_rehash(row.password_hash):
         _set_password_hash(db, row.id, passwords.hash_password(password))
+    if row.second_factor_since is not None:
+        # The failures are not forgotten yet: the right password must not buy more guesses at the code.
+        if otp is None:
+            _record(db, "login.second_factor_asked", row.id, client_ip)
+            raise SecondFactorRequired(user_id=row.id)
+        return complete_login(db, throttle, user_id=row.id, code=otp, client_ip=client_ip)
+    throttle.succeeded(email_text, client_ip)
     _record(db, "login.succeeded", row.id, client_ip)
+    return user_from_row(row)
+
+
+def complete_login(db: Database, throttle: LoginThrottle, *, user_id: int, code: object, client_ip=None) -> User:
+    """Finish a login whose password was right with the second factor; a wrong code counts as a failed login."""
+    row = db.read(lambda conn: conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id)).first())
+    if row is None or row.status != "active":
+        raise InvalidCredentials()
+    wait = throttle.retry_after(row.email, client_ip)
+    if wait is not None:
+        raise LoginThrottled(wait)
+
+    def work(conn: Connection) -> str | None:
+        how = second_factor.consume(conn, user_id=user_id, code=code)
+        if how is not None:
+            audit.record(
+                conn,
+                event="login.succeeded",
+                actor_id=user_id,
+                object=f"user:{user_id}",
+                client_ip=client_ip,
+                details={"second_factor": how},
+            )
+        return how
+
+    if db.write(work) is None:
+        throttle.failed(row.email, client_ip)
+        LOGIN_FAILURES.inc()
+        _record(db, "login.second_factor_failed", user_id, client_ip, outcome="failure")
+        if throttle.retry_after(row.email, client_ip) is not None:
+            _record(db, "login.lockout", user_id, client_ip, outcome="locked")
+        raise InvalidSecondFactor()
+    throttle.succeeded(row.email, client_ip)
     return user_from_row(row)
 
 
@@ -76,7 +125,11 @@ def _find_credentials(db: Database, email: str):
         email = normalize_email(email)
     except BankError:
         return None
-    query = select(*USER_COLUMNS, users.c.password_hash).where(users.c.email == email)
+    query = (
+        select(*USER_COLUMNS, users.c.password_hash, totp_credentials.c.confirmed_at.label("second_factor_since"))
+        .outerjoin(totp_credentials, totp_credentials.c.user_id == users.c.id)
+        .where(users.c.email == email)
+    )
     return db.read(lambda conn: conn.execute(query).first())
 
 

@@ -2,15 +2,16 @@
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from ..domain.errors import BankError
+from ..domain.errors import BankError, InvalidSecondFactor, SecondFactorRequired
 from ..domain.text import how_long
 from ..extensions import db, login_limits, login_throttle, mail_links
 from ..guards import current_user
 from ..services import auth, registration
-from . import bp, drafts, session
+from . import bp, drafts, pending_login, session
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
 from .next_page import local_path
+from .two_factor_forms import LoginCodeForm
 
 
 def see_other(endpoint: str, **values):
@@ -53,15 +54,54 @@ def login():
         form.form_errors.append(refusal.detail)
         return render_template("login.html", form=form), 401
     except auth.LoginThrottled as refusal:
-        form.form_errors.append(
-            f"Too many failed attempts for this e-mail address. Please wait {how_long(refusal.retry_after)} "
-            "and try again."
+        return _throttled(form, "login.html", refusal)
+    except SecondFactorRequired as asked:
+        # No session yet: the password was right, the code is asked on a page of its own.
+        pending_login.begin(asked.user_id, local_path(form.next.data))
+        return see_other("web.login_code")
+    return _logged_in(user, local_path(form.next.data))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@login_limits("login-code")
+def login_code():
+    """The second step of a login with two-factor authentication: a code from the app, or a recovery code."""
+    pending = pending_login.current()
+    if pending is None:
+        flash("Please log in again: the page asking for your code lasts a few minutes only.", "info")
+        return see_other("web.index")
+    form = LoginCodeForm()
+    if request.method == "GET":
+        return render_template("login_code.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("login_code.html", form=form), 400
+    try:
+        user = auth.complete_login(
+            db, login_throttle(), user_id=pending["user"], code=form.code.data, client_ip=request.remote_addr
         )
-        return render_template("login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
-    after = local_path(form.next.data)
+    except InvalidSecondFactor:
+        form.code.errors = [*form.code.errors, "The code is incorrect, or was already used. Check it and try again."]
+        return render_template("login_code.html", form=form), 401
+    except auth.LoginThrottled as refusal:
+        return _throttled(form, "login_code.html", refusal)
+    except auth.InvalidCredentials:
+        pending_login.forget()  # the user was disabled meanwhile: start again, and be refused there
+        return see_other("web.index")
+    return _logged_in(user, local_path(pending.get("next")))
+
+
+def _logged_in(user, after: str | None):
+    """Start the session (keeping the user's own draft) and go to ``after`` or the dashboard."""
     response = redirect(after, code=303) if after else see_other("web.dashboard")
     session.start(response, user, carry=drafts.carried_over(user.id))
     return response
+
+
+def _throttled(form, template: str, refusal: auth.LoginThrottled):
+    form.form_errors.append(
+        f"Too many failed attempts for this e-mail address. Please wait {how_long(refusal.retry_after)} and try again."
+    )
+    return render_template(template, form=form), 429, {"Retry-After": str(refusal.retry_after)}
 
 
 @bp.route("/register", methods=["GET", "POST"])
