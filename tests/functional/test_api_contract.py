@@ -141,7 +141,7 @@ def test_every_declared_status_is_exercised():
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 413, 415, 422])
 def test_every_operation_answers_its_shape_statuses(client, app, bank, status):
-    teller, customer = bank.teller(), bank.customer()
+    teller, customer = bank.supervisor(), bank.customer()
     big = '{"name": "' + "x" * max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_BATCH_BODY_BYTES"]) + '"}'
     for method, path, spec in OPERATIONS:
         if not declares(spec, status) or (spec["operationId"], status) in SPECIFIC:
@@ -169,7 +169,7 @@ def _app(database_url, **config):
 
 
 def test_every_operation_is_rate_limited(database_url, bank):
-    teller = bank.teller()
+    teller = bank.supervisor()
     limited = _app(
         database_url,
         RATELIMIT_ENABLED=True,
@@ -193,7 +193,7 @@ def test_every_operation_is_rate_limited(database_url, bank):
 
 
 def test_every_write_answers_busy_when_the_database_stays_locked(database_url, bank, monkeypatch, client):
-    teller, alice, bob = bank.teller(), bank.customer(balance=1_000), bank.customer()
+    teller, alice, bob = bank.supervisor(), bank.customer(balance=1_000), bank.customer()
     payee = client.post(
         "/api/v1/payees", json={"name": "x", "account_number": bob.account, "confirmed": True}, headers=alice.headers
     ).get_json()["id"]

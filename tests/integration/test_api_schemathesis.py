@@ -46,7 +46,7 @@ def schemathesis(base: str, token: str, workdir: Path, *selection: str) -> None:
 
 
 def test_schemathesis_finds_nothing(app, auth, make_user, make_account, tmp_path):
-    customer, other, teller = make_user(), make_user(), make_user(role="admin")
+    customer, other, teller = make_user(), make_user(), make_user(role="supervisor")
     for owner in (customer, other):
         make_account(owner=owner, balance=1_000_000)
     with live_server(app) as base:

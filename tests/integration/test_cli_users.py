@@ -16,7 +16,16 @@ def create(runner, *args, stdin=PASSWORD + "\n"):
     return runner.invoke(args=["create-user", *args, "--password-stdin"], input=stdin)
 
 
-@pytest.mark.parametrize(("flag", "role"), [((), "customer"), (("--teller",), "admin"), (("--admin",), "admin")])
+@pytest.mark.parametrize(
+    ("flag", "role"),
+    [
+        ((), "customer"),
+        (("--teller",), "teller"),
+        (("--admin",), "supervisor"),
+        (("--role", "auditor"), "auditor"),
+        (("--role", "teller"), "teller"),
+    ],
+)
 def test_creates_a_customer_or_a_teller_from_a_password_on_stdin(runner, db, flag, role):
     result = create(runner, "Erin@Example.com", "--name", "Erin", *flag)
     assert result.exit_code == 0, result.output
