@@ -135,6 +135,14 @@ def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRe
     return record
 
 
+def get(db: Database, *, transfer_id: int) -> TransferRecord:
+    """Any transfer, for staff who may read customers' money (the back office's receipts)."""
+    record = db.read(lambda conn: reads.transfer(conn, transfer_id)) if 0 < transfer_id <= MAX_ID else None
+    if record is None:
+        raise NotFound("No such transfer.")
+    return record
+
+
 def _teller_move(db, kind, account, amount, memo, actor_id, idempotency_key, client_ip):
     cash, owner_id = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else (None, None)
     source, destination = (cash or "", account) if kind == "deposit" else (account, cash or "")

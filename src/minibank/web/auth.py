@@ -8,6 +8,7 @@ from ..extensions import db, login_limits, login_throttle, mail_links
 from ..guards import current_user
 from ..services import auth, registration
 from . import bp, drafts, session
+from .admin_guard import home_endpoint
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
 from .next_page import local_path
@@ -32,7 +33,7 @@ def index():
     """The login page for visitors; the dashboard (or the page in ``next``) for customers."""
     after = local_path(request.args.get("next"))
     if current_user() is not None:
-        return redirect(after, code=303) if after else see_other("web.dashboard")
+        return redirect(after, code=303) if after else see_other(home_endpoint(current_user()))
     return render_template("login.html", form=LoginForm(next=after))
 
 
@@ -59,7 +60,7 @@ def login():
         )
         return render_template("login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
     after = local_path(form.next.data)
-    response = redirect(after, code=303) if after else see_other("web.dashboard")
+    response = redirect(after, code=303) if after else see_other(home_endpoint(user))
     session.start(response, user, carry=drafts.carried_over(user.id))
     return response
 
@@ -124,7 +125,7 @@ def change_password():
         except BankError as refusal:
             show_refusal(form, refusal)
         else:
-            response = see_other("web.dashboard")
+            response = see_other(home_endpoint(user))
             session.start(response, user)  # this session continues with a token of the new version
             flash("Your password has been changed. Other sessions have been logged out.", "success")
             return response
