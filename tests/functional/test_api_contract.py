@@ -83,6 +83,15 @@ SPECIFIC = {
     ("rename_payee", 200): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
     ("delete_payee", 204): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
     ("check_payee", 200): "test_api_payees::test_confirmation_of_payee_answers_match_close_match_or_no_match",
+    ("search_customers", 200): "test_api_back_office::test_find_customers_in_pages_and_read_one",
+    ("get_customer", 200): "test_api_back_office::test_find_customers_in_pages_and_read_one",
+    ("freeze_account", 200): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("freeze_account", 409): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("unfreeze_account", 200): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("unfreeze_account", 409): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("close_account", 200): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("close_account", 409): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("end_sessions", 200): "test_api_back_office::test_end_a_customers_sessions",
 }
 
 
@@ -216,6 +225,10 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
         "withdraw": (teller, {"account": alice.account, "amount": "1.00"}),
         "disable_user": (teller, None),
         "enable_user": (teller, None),
+        "freeze_account": (teller, None),
+        "unfreeze_account": (teller, None),
+        "close_account": (teller, None),
+        "end_sessions": (teller, None),
         "add_payee": (alice, {"name": "Bob", "account_number": bob.account, "confirmed": True}),
         "rename_payee": (alice, {"name": "Robert", "confirmed": True}),
         "delete_payee": (alice, None),
@@ -232,6 +245,7 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
             caller, body = valid[spec["operationId"]]
             headers = getattr(caller, "headers", caller)
             target = path.replace("{user_id}", str(bob.user.id)).replace("{payee_id}", str(payee))
+            target = target.replace("{number}", alice.account)
             response = client.open(target, method=method, json=body, headers=headers)
             assert response.status_code == 503, (target, response.get_json())
             assert response.get_json()["code"] == "busy" and response.headers["Retry-After"] == "1"
