@@ -15,7 +15,6 @@ from .schemas import AdminUserOut
 from .shapes import account_out, admin_user_out
 
 _USER_ID = {"user_id": {"type": "integer"}}
-_NUMBER = {"number": {"type": "string", "pattern": "^[0-9]{10}$", "examples": ["4821093322"]}}
 _STATUS_CHANGE: dict = {200: AdminAccountOut, 409: PROBLEM}
 
 
@@ -66,7 +65,6 @@ def _status_change(change, number: str):
     summary="Freeze an account",
     tag="admin",
     permission=Permission.FREEZE_ACCOUNTS,
-    path_params=_NUMBER,
     responses=_STATUS_CHANGE,
 )
 def freeze_account(number: str):
@@ -81,7 +79,6 @@ def freeze_account(number: str):
     summary="Unfreeze an account",
     tag="admin",
     permission=Permission.FREEZE_ACCOUNTS,
-    path_params=_NUMBER,
     responses=_STATUS_CHANGE,
 )
 def unfreeze_account(number: str):
@@ -96,7 +93,6 @@ def unfreeze_account(number: str):
     summary="Close an account",
     tag="admin",
     permission=Permission.CLOSE_ACCOUNTS,
-    path_params=_NUMBER,
     responses=_STATUS_CHANGE,
 )
 def close_account(number: str):
