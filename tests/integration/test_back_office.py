@@ -1,16 +1,22 @@
 """The back office's actions on both engines: freezing holds through the ledger engine, closing only at zero,
 ending sessions, finding customers; each audited with who did it."""
 
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import select
 
+from minibank.db import Database
 from minibank.domain.batches import BatchOrder, BatchRefused
 from minibank.domain.errors import AccountClosed, AccountFrozen, Forbidden, NotFound
 from minibank.domain.moves import Move
-from minibank.models import audit_events, users
+from minibank.models import accounts, audit_events, users
 from minibank.services import customers, staff, transfers
 
 from ..support.ledger import assert_ledger_clean, snapshot
+from ..support.workers import send_once
 
 
 @pytest.fixture
@@ -53,6 +59,38 @@ def test_a_frozen_account_receives_but_cannot_send(db, people):
     staff.unfreeze(db, number=frozen.number, actor_id=supervisor.id)
     transfers.transfer(db, actor_id=alice.id, source=frozen.number, destination=other.number, amount=100)
     assert_ledger_clean(db)
+
+
+def test_a_freeze_racing_transfers_stops_every_one_after_it(database_url, people):
+    """The freeze takes the account's row lock like the ledger does: the balance it saw is the last."""
+    supervisor, alice, account, other = people
+    wide = Database(database_url, pool_size=10)
+    barrier = threading.Barrier(9)
+
+    def send(_):
+        barrier.wait()
+        return Counter(send_once(wide, alice.id, account.number, other.number, 10) for _ in range(12))
+
+    def freeze():
+        barrier.wait()
+        return staff.freeze(wide, number=account.number, actor_id=supervisor.id)
+
+    try:
+        with ThreadPoolExecutor(9) as pool:
+            frozen = pool.submit(freeze)
+            outcomes = sum(pool.map(send, range(8)), Counter())
+        at_freeze = frozen.result().balance
+        assert set(outcomes) <= {"ok", "account_frozen"} and outcomes["account_frozen"] > 0
+        assert outcomes["ok"] == (5_000 - at_freeze) // 10
+        assert (
+            wide.read(
+                lambda c: c.execute(select(accounts.c.balance).where(accounts.c.number == account.number)).scalar()
+            )
+            == at_freeze
+        )
+        assert_ledger_clean(wide)
+    finally:
+        wide.dispose()
 
 
 def test_close_only_at_zero_then_nothing_moves(db, people):
