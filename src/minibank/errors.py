@@ -112,6 +112,8 @@ STATUS_BY_CODE = {
     "idempotency_key_reused": 409,
     "conflict": 409,
     "email_taken": 409,
+    "account_not_empty": 409,
+    "account_status": 409,
     "invalid_link": 422,
     "unsupported_media_type": 415,
     "too_many_attempts": 429,

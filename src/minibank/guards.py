@@ -1,12 +1,11 @@
 """Who is calling: Bearer tokens for the API, the session cookie for the web; role checks."""
 
-import functools
-
 from flask import current_app, g, request
 
 from .domain.errors import Forbidden, Unauthenticated
 from .extensions import db
 from .security import tokens
+from .security.permissions import Permission, allows
 from .services import auth, registration
 
 
@@ -67,23 +66,15 @@ def require_user():
     return user
 
 
-def require_admin():
-    """The authenticated admin, or a refusal (401 anonymous, 403 customer)."""
+def require_permission(permission: Permission):
+    """The authenticated user if their role holds ``permission``, or a refusal (401 anonymous, 403 others).
+
+    The one check every staff page and endpoint passes through (security/permissions.py has the table).
+    """
     user = require_user()
-    if user.role != "admin":
-        raise Forbidden()
+    if not allows(user.role, permission):
+        raise Forbidden("Your role does not allow this.")
     return user
-
-
-def admin_only(view):
-    """Decorate a view that only tellers (role admin) may use."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        require_admin()
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def require_verified_email(user_id: int) -> None:

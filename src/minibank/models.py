@@ -75,7 +75,8 @@ users = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # When the owner followed the verification link (migration 0010); None until then.
     Column("email_verified_at", UTCDateTime, nullable=True),
-    CheckConstraint("role IN ('customer', 'admin')", name="role"),
+    # The roles of security/permissions.py (migration 0013).
+    CheckConstraint("role IN ('customer', 'teller', 'supervisor', 'auditor')", name="role"),
     CheckConstraint("status IN ('active', 'disabled')", name="status"),
     CheckConstraint("email = lower(email)", name="email_lower"),
 )
@@ -93,7 +94,8 @@ accounts = Table(
     Column("status", String(8), nullable=False, server_default="open"),
     Column("kind", String(8), nullable=False, server_default="customer"),
     Column("opened_at", UTCDateTime, nullable=False),
-    CheckConstraint("status IN ('open', 'closed')", name="status"),
+    # A frozen account receives money but cannot send any (domain/transfers.py; migration 0013).
+    CheckConstraint("status IN ('open', 'frozen', 'closed')", name="status"),
     CheckConstraint("kind IN ('customer', 'system')", name="kind"),
     CheckConstraint("kind = 'system' OR balance >= 0", name="no_overdraft"),
     CheckConstraint(

@@ -4,13 +4,13 @@ ALICE = ("alice@example.com", "alice-demo-password")
 BOB = ("bob@example.com", "bob-demo-password")
 
 
-def log_in(page, url: str, email: str, password: str) -> None:
-    """Log in from the landing page and land on the dashboard."""
+def log_in(page, url: str, email: str, password: str, *, lands_on: str = "/dashboard") -> None:
+    """Log in from the landing page and land on the dashboard (staff: the back office, ``lands_on="/admin"``)."""
     page.goto(url + "/")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/dashboard")
+    page.wait_for_url("**" + lands_on)
 
 
 def register(page, url: str, *, email: str, name: str, password: str, confirmation: str | None = None) -> None:

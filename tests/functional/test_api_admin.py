@@ -64,23 +64,25 @@ def test_admin_operations_refuse_customers_and_strangers(client, bank):
 
 
 def test_audit_pages_newest_first(client, bank):
-    teller = bank.teller()
+    teller, supervisor = bank.teller(), bank.supervisor()
     carol = bank.customer()
     for _ in range(3):
         cash(client, teller, "deposits", carol.account)
-    first = client.get(f"{API}/admin/audit?limit=2", headers=teller.headers).get_json()
+    first = client.get(f"{API}/admin/audit?limit=2", headers=supervisor.headers).get_json()
     assert [e["event"] for e in first["items"]] == ["deposit", "deposit"]
     assert first["items"][0]["id"] > first["items"][1]["id"]
     assert first["items"][0]["actor_id"] == teller.user.id and first["items"][0]["details"]["amount"] == 1000
-    rest = client.get(f"{API}/admin/audit?limit=100&cursor={first['next_cursor']}", headers=teller.headers).get_json()
+    rest = client.get(
+        f"{API}/admin/audit?limit=100&cursor={first['next_cursor']}", headers=supervisor.headers
+    ).get_json()
     assert rest["items"][0]["id"] < first["items"][1]["id"] and rest["next_cursor"] is None
     for query in ("limit=0", "limit=101", "cursor=nope", "cursor=cjA"):
-        response = client.get(f"{API}/admin/audit?{query}", headers=teller.headers)
+        response = client.get(f"{API}/admin/audit?{query}", headers=supervisor.headers)
         assert response.status_code == 422, query
 
 
 def test_disable_and_enable_a_user(client, auth, bank):
-    teller, carol = bank.teller(), bank.customer()
+    teller, carol = bank.supervisor(), bank.customer()
     disabled = client.post(f"{API}/admin/users/{carol.user.id}/disable", headers=teller.headers)
     assert disabled.status_code == 200 and disabled.get_json()["status"] == "disabled"
     assert client.get(f"{API}/me", headers=carol.headers).status_code == 401
@@ -95,7 +97,7 @@ def test_disable_and_enable_a_user(client, auth, bank):
 
 
 def test_an_administrator_cannot_disable_their_own_account(client, bank):
-    teller = bank.teller()
+    teller = bank.supervisor()
     refused = client.post(f"{API}/admin/users/{teller.user.id}/disable", headers=teller.headers)
     assert (refused.status_code, refused.mimetype) == (409, "application/problem+json")
     assert "another administrator" in refused.get_json()["detail"]

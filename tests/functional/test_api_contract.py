@@ -84,6 +84,15 @@ SPECIFIC = {
     ("rename_payee", 200): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
     ("delete_payee", 204): "test_api_payees::test_saving_a_payee_that_matches_and_listing_renaming_deleting_it",
     ("check_payee", 200): "test_api_payees::test_confirmation_of_payee_answers_match_close_match_or_no_match",
+    ("search_customers", 200): "test_api_back_office::test_find_customers_in_pages_and_read_one",
+    ("get_customer", 200): "test_api_back_office::test_find_customers_in_pages_and_read_one",
+    ("freeze_account", 200): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("freeze_account", 409): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("unfreeze_account", 200): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("unfreeze_account", 409): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("close_account", 200): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("close_account", 409): "test_api_back_office::test_freeze_unfreeze_and_close",
+    ("end_sessions", 200): "test_api_back_office::test_end_a_customers_sessions",
 }
 
 
@@ -142,7 +151,7 @@ def test_every_declared_status_is_exercised():
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 413, 415, 422])
 def test_every_operation_answers_its_shape_statuses(client, app, bank, status):
-    teller, customer = bank.teller(), bank.customer()
+    teller, customer = bank.supervisor(), bank.customer()
     big = '{"name": "' + "x" * max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_BATCH_BODY_BYTES"]) + '"}'
     for method, path, spec in OPERATIONS:
         if not declares(spec, status) or (spec["operationId"], status) in SPECIFIC:
@@ -170,7 +179,7 @@ def _app(database_url, **config):
 
 
 def test_every_operation_is_rate_limited(database_url, bank):
-    teller = bank.teller()
+    teller = bank.supervisor()
     limited = _app(
         database_url,
         RATELIMIT_ENABLED=True,
@@ -194,7 +203,7 @@ def test_every_operation_is_rate_limited(database_url, bank):
 
 
 def test_every_write_answers_busy_when_the_database_stays_locked(database_url, bank, monkeypatch, client):
-    teller, alice, bob = bank.teller(), bank.customer(balance=1_000), bank.customer()
+    teller, alice, bob = bank.supervisor(), bank.customer(balance=1_000), bank.customer()
     payee = client.post(
         "/api/v1/payees", json={"name": "x", "account_number": bob.account, "confirmed": True}, headers=alice.headers
     ).get_json()["id"]
@@ -217,6 +226,10 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
         "withdraw": (teller, {"account": alice.account, "amount": "1.00"}),
         "disable_user": (teller, None),
         "enable_user": (teller, None),
+        "freeze_account": (teller, None),
+        "unfreeze_account": (teller, None),
+        "close_account": (teller, None),
+        "end_sessions": (teller, None),
         "add_payee": (alice, {"name": "Bob", "account_number": bob.account, "confirmed": True}),
         "rename_payee": (alice, {"name": "Robert", "confirmed": True}),
         "delete_payee": (alice, None),
@@ -233,6 +246,7 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
             caller, body = valid[spec["operationId"]]
             headers = getattr(caller, "headers", caller)
             target = path.replace("{user_id}", str(bob.user.id)).replace("{payee_id}", str(payee))
+            target = target.replace("{number}", alice.account)
             response = client.open(target, method=method, json=body, headers=headers)
             assert response.status_code == 503, (target, response.get_json())
             assert response.get_json()["code"] == "busy" and response.headers["Retry-After"] == "1"

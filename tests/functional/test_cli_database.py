@@ -91,9 +91,8 @@ def test_bin_run_the_cli_and_flask_share_the_database_at_the_root(checkout, tmp_
             assert current.returncode == 0, (way, cwd, current.stderr)
             assert current.stdout.startswith(f"{database} at revision ") and "(head)" in current.stdout, (way, cwd)
             stats = run([*program, "stats"], cwd=cwd, env=env)
-            assert (
-                stats.stdout.splitlines()[0] == "users 7"
-            )  # the demo's three and four businesses, (way, cwd, stats.stdout, stats.stderr)
+            # The demo's five logins (two customers, three staff) and four businesses.
+            assert stats.stdout.splitlines()[0] == "users 9", (way, cwd, stats.stdout, stats.stderr)
     assert not (checkout / "src" / "instance").exists()
     assert not (elsewhere / "instance").exists()
 
@@ -130,5 +129,5 @@ def test_production_db_upgrade_makes_the_missing_folder_then_the_first_teller(ch
         text=True,
         timeout=60,
     )
-    assert created.stdout == "created user 1 <terry@example.com> role=admin\n", created.stderr
+    assert created.stdout == "created user 1 <terry@example.com> role=teller\n", created.stderr
     assert run([minibank, "stats"], cwd=tmp_path, env=env).stdout.splitlines()[0] == "users 1"

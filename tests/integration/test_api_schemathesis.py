@@ -15,7 +15,7 @@ ST = Path(sys.executable).with_name("st")
 ROOT = Path(__file__).parents[2]
 
 
-def schemathesis(base: str, token: str, workdir: Path, *selection: str) -> None:
+def schemathesis(base: str, token: str, workdir: Path, *selection: str, workers: int = 2) -> None:
     """Run every check on the selected operations as the token's user; fail with the report."""
     command = [
         str(ST),
@@ -31,7 +31,7 @@ def schemathesis(base: str, token: str, workdir: Path, *selection: str) -> None:
         "--seed",
         "20261128",
         "--workers",
-        "2",
+        str(workers),
         "--header",
         f"Authorization: Bearer {token}",
         "--request-timeout",
@@ -46,13 +46,19 @@ def schemathesis(base: str, token: str, workdir: Path, *selection: str) -> None:
 
 
 def test_schemathesis_finds_nothing(app, auth, make_user, make_account, tmp_path):
-    customer, other, teller = make_user(), make_user(), make_user(role="admin")
+    customer, other, teller = make_user(), make_user(), make_user(role="supervisor")
     for owner in (customer, other):
         make_account(owner=owner, balance=1_000_000)
     with live_server(app) as base:
         schemathesis(
             base, auth.token(customer.email), tmp_path, "--exclude-tag", "admin", "--exclude-operation-id", "revoke"
         )
-        schemathesis(base, auth.token(teller.email), tmp_path, "--include-tag", "admin")
-        # Revoking ends the token it runs with: its own run, its own token.
-        schemathesis(base, auth.token(other.email), tmp_path, "--include-operation-id", "revoke")
+        # One worker: with two, the coverage phase of the staff operations' path parameters parses
+        # Hypothesis filter lambdas in both threads at once, and CPython 3.11's ast module failed
+        # there every run ("SystemError: AST constructor recursion depth mismatch", an ast bug
+        # seen under threads: python/cpython#106905). The run is small either way.
+        schemathesis(base, auth.token(teller.email), tmp_path, "--include-tag", "admin", workers=1)
+        # Revoking ends the token it runs with: its own run, with a user the staff run never saw (it may
+        # have disabled, or ended the sessions of, any user it could find).
+        revoker = make_user()
+        schemathesis(base, auth.token(revoker.email), tmp_path, "--include-operation-id", "revoke")

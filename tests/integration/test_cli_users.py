@@ -1,9 +1,11 @@
 """`minibank create-user`: the first customer or teller, the password never an argument; bad input is one line."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
-from minibank.models import users
+from minibank.models import audit_events, users
 
 PASSWORD = "a long enough password 1"
 
@@ -16,7 +18,16 @@ def create(runner, *args, stdin=PASSWORD + "\n"):
     return runner.invoke(args=["create-user", *args, "--password-stdin"], input=stdin)
 
 
-@pytest.mark.parametrize(("flag", "role"), [((), "customer"), (("--teller",), "admin"), (("--admin",), "admin")])
+@pytest.mark.parametrize(
+    ("flag", "role"),
+    [
+        ((), "customer"),
+        (("--teller",), "teller"),
+        (("--admin",), "supervisor"),
+        (("--role", "auditor"), "auditor"),
+        (("--role", "teller"), "teller"),
+    ],
+)
 def test_creates_a_customer_or_a_teller_from_a_password_on_stdin(runner, db, flag, role):
     result = create(runner, "Erin@Example.com", "--name", "Erin", *flag)
     assert result.exit_code == 0, result.output
@@ -61,3 +72,34 @@ def test_an_existing_email_is_one_line_and_changes_nothing(runner, db):
     assert result.stderr == "Error: email: An account with this e-mail address already exists.\n"
     assert count_users(db) == 1
     assert db.read(lambda conn: conn.execute(select(users.c.name, users.c.role)).one()) == ("Erin", "customer")
+
+
+def test_grant_role_gives_each_role_and_is_audited(runner, db):
+    assert create(runner, "erin@example.com", "--name", "Erin").exit_code == 0
+    for role in ("auditor", "teller", "supervisor", "customer"):
+        result = runner.invoke(args=["grant-role", "erin@example.com", role])
+        assert (result.exit_code, result.stdout) == (0, f"erin@example.com is now {role}\n"), result.output
+    changes = db.read(
+        lambda conn: (
+            conn.execute(select(audit_events.c.details).where(audit_events.c.event == "admin.role_changed"))
+            .scalars()
+            .all()
+        )
+    )
+    assert [json.loads(change)["role"] for change in changes] == ["auditor", "teller", "supervisor", "customer"]
+    refused = runner.invoke(args=["grant-role", "erin@example.com", "admin"])
+    assert refused.exit_code == 2 and "supervisor" in refused.output
+    missing = runner.invoke(args=["grant-role", "nobody@example.com", "teller"])
+    assert missing.exit_code == 1
+
+
+def test_grant_admin_still_works_and_says_what_it_became(runner, db):
+    assert create(runner, "erin@example.com", "--name", "Erin").exit_code == 0
+    result = runner.invoke(args=["grant-admin", "erin@example.com"])
+    assert result.exit_code == 0 and result.stdout.startswith("erin@example.com is now supervisor (the admin role")
+    assert db.read(lambda conn: conn.execute(select(users.c.role)).scalar_one()) == "supervisor"
+
+
+def test_only_one_role_flag(runner, db):
+    result = create(runner, "erin@example.com", "--name", "Erin", "--teller", "--role", "auditor")
+    assert result.exit_code == 2 and count_users(db) == 0

@@ -62,6 +62,44 @@ def test_partial_unique_indexes_keep_every_row_and_still_refuse_duplicates(datab
         engine.dispose()
 
 
+def test_admins_become_supervisors_and_frozen_accounts_open_on_the_way_down(database_url):
+    engine = make_engine(database_url)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        migrate.downgrade(engine, "0010")
+        with engine.begin() as conn:
+            for user_id, role in ((1, "customer"), (2, "admin")):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, email, name, password_hash, role, created_at) "
+                        f"VALUES ({user_id}, 'u{user_id}@b.c', 'U', 'x', '{role}', {at})"
+                    )
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (id, number, owner_id, name, currency, balance, status, kind, opened_at) "
+                    f"VALUES (1, '1000000064', 1, 'A', 'EUR', 0, 'open', 'customer', {at})"
+                )
+            )
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT role FROM users ORDER BY id")).scalars().all() == [
+                "customer",
+                "supervisor",
+            ]
+            conn.execute(text("UPDATE accounts SET status = 'frozen'"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE users SET role = 'admin' WHERE id = 2"))
+        migrate.downgrade(engine, "0010")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT role FROM users ORDER BY id")).scalars().all() == ["customer", "admin"]
+            assert conn.execute(text("SELECT status FROM accounts")).scalar() == "open"
+        migrate.upgrade(engine)
+        assert migrate.is_current(engine)
+    finally:
+        engine.dispose()
+
+
 def _transfer(transfer_id: int, key: str | None = None) -> str:
     key_sql = f"'{key}', 'h'" if key else "NULL, NULL"
     return (

@@ -100,6 +100,10 @@ def test_bin_run_prints_the_demo_logins_and_account_numbers(demo_bank):
         "5310720125",
         "teller@example.com",
         "teller-demo-password",
+        "supervisor@example.com",
+        "supervisor-demo-password",
+        "auditor@example.com",
+        "auditor-demo-password",
     ):
         assert line in printed
 

@@ -28,10 +28,14 @@ class Bank:
         account = self.make_account(owner=user, balance=balance, currency=currency)
         return Caller(user, self.auth.bearer(user.email), account.number)
 
-    def teller(self) -> Caller:
-        """A user with role admin."""
-        user = self.make_user(role="admin")
+    def teller(self, role: str = "teller") -> Caller:
+        """A member of staff with ``role`` (a teller unless told)."""
+        user = self.make_user(role=role)
         return Caller(user, self.auth.bearer(user.email))
+
+    def supervisor(self) -> Caller:
+        """A member of staff who may do everything in the back office."""
+        return self.teller("supervisor")
 
 
 def without_request_id(response) -> tuple[int, str, dict]:

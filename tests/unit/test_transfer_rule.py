@@ -34,6 +34,8 @@ def test_allows_a_covered_transfer_between_open_accounts():
         ({"source": account(owner=BOB)}, errors.AccountNotFound),
         ({"destination": account(id=10)}, errors.SameAccount),
         ({"source": account(status="closed")}, errors.AccountClosed),
+        ({"source": account(status="frozen")}, errors.AccountFrozen),
+        ({"source": account(status="frozen", balance=0), "amount": 1}, errors.AccountFrozen),
         ({"destination": account(id=20, owner=BOB, status="closed")}, errors.AccountClosed),
         ({"destination": account(id=20, owner=BOB, currency="EUR")}, errors.CurrencyMismatch),
         ({"amount": 10_001}, errors.InsufficientFunds),
@@ -44,6 +46,18 @@ def test_allows_a_covered_transfer_between_open_accounts():
 def test_refusals(kwargs, error):
     with pytest.raises(error):
         check(**kwargs)
+
+
+def test_a_frozen_account_receives():
+    check(destination=account(id=20, owner=BOB, status="frozen"))
+    check(actor=None, destination=account(id=20, owner=BOB, status="frozen"))  # a deposit at the counter
+
+
+def test_a_frozen_source_answers_before_a_closed_destination_and_after_same_account():
+    with pytest.raises(errors.AccountFrozen):
+        check(source=account(status="frozen"), destination=account(id=20, owner=BOB, status="closed"))
+    with pytest.raises(errors.SameAccount):
+        check(source=account(status="frozen"), destination=account(id=10, status="frozen"))
 
 
 def test_missing_source_and_destination():

@@ -1,4 +1,4 @@
-"""API for tellers (role admin): cash in and out, the audit trail, disabling users."""
+"""API for staff: cash in and out, the audit trail, disabling users (each behind its permission)."""
 
 from flask import request
 from pydantic import BaseModel
@@ -7,6 +7,7 @@ from ..domain.accounts import normalize_number
 from ..domain.money import parse_amount
 from ..extensions import db
 from ..guards import current_user
+from ..security.permissions import Permission
 from ..services import audit, auth, transfers, users
 from . import bp
 from .body import parse_json
@@ -41,7 +42,7 @@ def _cash(move):
     "/admin/deposits",
     summary="Pay cash into an account",
     tag="admin",
-    admin=True,
+    permission=Permission.MOVE_CASH,
     body=CashIn,
     idempotent=True,
     responses=_CASH,
@@ -57,7 +58,7 @@ def deposit():
     "/admin/withdrawals",
     summary="Pay cash out of an account",
     tag="admin",
-    admin=True,
+    permission=Permission.MOVE_CASH,
     body=CashIn,
     idempotent=True,
     responses=_CASH,
@@ -73,7 +74,7 @@ def withdraw():
     "/admin/audit",
     summary="Read the audit trail",
     tag="admin",
-    admin=True,
+    permission=Permission.READ_AUDIT,
     query=PageQuery,
     responses={200: AuditPageOut},
 )
@@ -96,7 +97,7 @@ def _set_status(user_id: int, status: str):
     "/admin/users/{user_id}/disable",
     summary="Disable a user",
     tag="admin",
-    admin=True,
+    permission=Permission.MANAGE_USERS,
     path_params=_USER_ID,
     responses={200: AdminUserOut, 409: PROBLEM},
 )
@@ -111,7 +112,7 @@ def disable_user(user_id: int):
     "/admin/users/{user_id}/enable",
     summary="Re-enable a user",
     tag="admin",
-    admin=True,
+    permission=Permission.MANAGE_USERS,
     path_params=_USER_ID,
     responses={200: AdminUserOut},
 )

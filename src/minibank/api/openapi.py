@@ -5,6 +5,7 @@ from functools import cache
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from ..security.permissions import ROLES, allows
 from .idempotency import KEY_HEADER, KEY_SCHEMA, REPLAYED_HEADER
 from .registry import OPERATIONS, PROBLEM, Operation
 from .schemas import Problem
@@ -69,7 +70,7 @@ def _operation(op: Operation, refs: dict) -> dict:
     spec = {
         "operationId": op.view.__name__,
         "summary": op.summary,
-        "description": (op.view.__doc__ or "").strip(),
+        "description": _description(op),
         "tags": [op.tag],
         "security": [{"bearerAuth": []}] if op.auth else [],
         "parameters": _parameters(op),
@@ -143,3 +144,12 @@ def _response(op: Operation, status: int, answer, refs: dict) -> dict:
     if headers:
         response["headers"] = headers
     return response
+
+
+def _description(op) -> str:
+    """The view's docstring, and the permission a staff operation needs (security/permissions.py)."""
+    text = (op.view.__doc__ or "").strip()
+    if op.permission is None:
+        return text
+    roles = ", ".join(role for role in ROLES if allows(role, op.permission))
+    return f"{text}\n\nNeeds the permission `{op.permission.value}` (roles: {roles}); others get 403."

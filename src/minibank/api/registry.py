@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint
 from pydantic import BaseModel
 
-from ..guards import require_admin, require_token, require_user
+from ..guards import require_permission, require_token, require_user
+from ..security.permissions import Permission
 from .params import NoQuery, parse_query
 
 PROBLEM = "Problem"
@@ -34,7 +35,7 @@ class Operation:
     responses: dict[int, type[BaseModel] | str | None]
     auth: bool
     tag: str
-    admin: bool = False
+    permission: Permission | None = None
     query: type[BaseModel] | None = None
     path_params: dict[str, dict] = field(default_factory=dict)
     idempotent: bool = False
@@ -51,7 +52,7 @@ class Operation:
             implied[503] = PROBLEM  # every write may meet a lock it cannot get (Busy, with Retry-After)
         if self.auth:
             implied[401] = PROBLEM
-        if self.admin:
+        if self.permission is not None:
             implied[403] = PROBLEM
         if self.path_params:
             implied[404] = PROBLEM
@@ -71,7 +72,7 @@ def operation(
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     auth: bool = True,
-    admin: bool = False,
+    permission: Permission | None = None,
     session_checked_by_service: bool = False,
     idempotent: bool = False,
     idempotency_required: bool = False,
@@ -82,7 +83,7 @@ def operation(
 
     ``path`` uses OpenAPI's ``{name}`` syntax; ``path_params`` gives each name's JSON
     Schema (default: a string), and integer ones get Flask's bounded int converter.
-    The view runs only after the caller passed the declared guard (token, admin role;
+    The view runs only after the caller passed the declared guard (token, a staff permission;
     with ``session_checked_by_service`` only the token's signature and times here)
     and the query string has no parameter the operation does not declare.
     """
@@ -91,8 +92,8 @@ def operation(
     def decorate(view):
         @functools.wraps(view)
         def guarded(**kwargs):
-            if admin:
-                require_admin()
+            if permission is not None:
+                require_permission(permission)
             elif session_checked_by_service:
                 require_token()  # the service checks revocation in its own transaction
             elif auth:
@@ -110,9 +111,9 @@ def operation(
                 view,
                 body,
                 responses,
-                auth or admin,
+                auth or permission is not None,
                 tag,
-                admin,
+                permission,
                 query,
                 params,
                 idempotent,

@@ -149,7 +149,7 @@ class UserOut(Out):
     id: int
     email: str
     name: str
-    role: Literal["customer", "admin"]
+    role: Literal["customer", "teller", "supervisor", "auditor"]
     created_at: datetime
 
 
@@ -166,7 +166,7 @@ class AccountOut(Out):
     name: str
     currency: str
     balance: SignedAmountText
-    status: Literal["open", "closed"]
+    status: Literal["open", "frozen", "closed"]
     opened_at: datetime
 
 

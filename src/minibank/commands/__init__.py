@@ -8,11 +8,18 @@ from .demo import demo_command
 from .mail import mail_group
 from .send_batch import send_batch_command
 from .serve import serve_command
-from .users import create_user_command, grant_admin_command, open_account_command, reset_two_factor_command
+from .users import (
+    create_user_command,
+    grant_admin_command,
+    grant_role_command,
+    open_account_command,
+    reset_two_factor_command,
+)
 
 COMMANDS = [
     db_group,
     create_user_command,
+    grant_role_command,
     grant_admin_command,
     open_account_command,
     reset_two_factor_command,

@@ -1,4 +1,4 @@
-"""`minibank demo`: demo customers and a teller in an empty database."""
+"""`minibank demo`: demo customers and staff (a teller, a supervisor, an auditor) in an empty database."""
 
 import click
 from flask import current_app
@@ -7,6 +7,12 @@ from ..domain.money import format_money
 from ..extensions import db
 from ..services.demo import demo_logins, load_demo
 from .running import operator_command
+
+STAFF_DUTIES = {
+    "teller": "teller: finds customers, pays cash in and out (/admin)",
+    "supervisor": "supervisor: also freezes, closes, disables (/admin)",
+    "auditor": "auditor: reads the back office, changes nothing (/admin)",
+}
 
 
 @click.command("demo")
@@ -25,7 +31,7 @@ def demo_command():
     else:
         click.echo("demo data loaded; log in with:")
     for login in logins:
-        role = "teller: pays cash in and out" if login.role == "admin" else login.role
-        click.echo(f"  {login.email:<20} password: {login.password:<22} {role}")
+        role = STAFF_DUTIES.get(login.role, login.role)
+        click.echo(f"  {login.email:<22} password: {login.password:<26} {role}")
         for name, number, balance, currency in login.accounts:
             click.echo(f"      {name:<10} {number}  {format_money(balance, currency):>14}")

@@ -79,6 +79,12 @@ class AccountClosed(BankError):
     code = "account_closed"
 
 
+class AccountFrozen(BankError):
+    """The account is frozen: it receives money but cannot send any."""
+
+    code = "account_frozen"
+
+
 class CurrencyMismatch(BankError):
     """Both accounts must hold the same currency."""
 

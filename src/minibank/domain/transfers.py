@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from .errors import (
     AccountClosed,
+    AccountFrozen,
     AccountNotFound,
     CurrencyMismatch,
     InsufficientFunds,
@@ -21,6 +22,10 @@ MEMO_MAX_LENGTH = 140
 CUSTOMER = "customer"
 SYSTEM = "system"
 OPEN = "open"
+FROZEN = "frozen"
+CLOSED = "closed"
+# What a frozen account may still do: receive. Sending, by its owner or at the counter, is refused.
+RECEIVES = (OPEN, FROZEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +83,11 @@ def check_transfer(
     if destination is None or (actor_id is not None and destination.kind != CUSTOMER):
         # A customer can neither see nor pay the bank's own accounts: one answer for both.
         raise UnknownDestination()
+    if source.status == FROZEN:
+        raise AccountFrozen("The source account is frozen: it can receive money but not send any.", field="from")
     if source.status != OPEN:
         raise AccountClosed("The source account is closed.", field="from")
-    if destination.status != OPEN:
+    if destination.status not in RECEIVES:
         raise AccountClosed("The destination account is closed.", field="to")
     if source.currency != destination.currency:
         raise CurrencyMismatch()

@@ -32,7 +32,7 @@ class Account:
     opened_at: datetime
 
 
-_COLUMNS = [getattr(accounts.c, name) for name in Account.__slots__]
+ACCOUNT_COLUMNS = [getattr(accounts.c, name) for name in Account.__slots__]
 
 
 def _row_to_account(row) -> Account:
@@ -75,7 +75,7 @@ def open_account(
                 kind=CUSTOMER,
                 opened_at=utcnow(),
             )
-            .returning(*_COLUMNS)
+            .returning(*ACCOUNT_COLUMNS)
         ).one()
         audit.record(conn, event="account.opened", actor_id=owner_id, object=row.number, client_ip=client_ip)
         return _row_to_account(row)
@@ -113,7 +113,7 @@ def cash_account_number(conn: Connection, currency: str) -> str | None:
 
 def list_for_owner(db: Database, *, owner_id: int) -> list[Account]:
     """The owner's accounts, oldest first."""
-    query = select(*_COLUMNS).where(accounts.c.owner_id == owner_id).order_by(accounts.c.id)
+    query = select(*ACCOUNT_COLUMNS).where(accounts.c.owner_id == owner_id).order_by(accounts.c.id)
     return db.read(lambda conn: [_row_to_account(r) for r in conn.execute(query)])
 
 
@@ -121,7 +121,7 @@ def get_by_number(db: Database, *, number: str, owner_id: int | None) -> Account
     """One account by number; an account not owned by ``owner_id`` is NotFound (None: any)."""
     if not is_valid_number(number):
         raise NotFound("No such account.")
-    query = select(*_COLUMNS).where(accounts.c.number == number)
+    query = select(*ACCOUNT_COLUMNS).where(accounts.c.number == number)
     if owner_id is not None:
         query = query.where(accounts.c.owner_id == owner_id)
     row = db.read(lambda conn: conn.execute(query).first())
@@ -135,7 +135,9 @@ def close_account(db: Database, *, number: str, owner_id: int, client_ip: str | 
 
     def work(conn: Connection) -> Account:
         row = conn.execute(
-            select(*_COLUMNS).where(accounts.c.number == number, accounts.c.owner_id == owner_id).with_for_update()
+            select(*ACCOUNT_COLUMNS)
+            .where(accounts.c.number == number, accounts.c.owner_id == owner_id)
+            .with_for_update()
         ).first()
         if row is None:
             raise NotFound("No such account.")

@@ -22,7 +22,9 @@ DEMO_USERS = {
         [("Checking", 750_000, "4821093322"), ("Savings", 20_000, "4821093419")],
     ),
     "bob@example.com": ("Bob Example", "bob-demo-password", "customer", [("Checking", 100_000, "5310720125")]),
-    "teller@example.com": ("Terry Teller", "teller-demo-password", "admin", []),
+    "teller@example.com": ("Terry Teller", "teller-demo-password", "teller", []),
+    "supervisor@example.com": ("Sam Supervisor", "supervisor-demo-password", "supervisor", []),
+    "auditor@example.com": ("Audrey Auditor", "auditor-demo-password", "auditor", []),
 }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from ..db import Database
 from ..domain.accounts import is_valid_number, mask_number
-from ..domain.errors import AccountNotFound, BankError, InvalidAmount, InvalidInput, NotFound
+from ..domain.errors import AccountNotFound, BankError, Forbidden, InvalidAmount, InvalidInput, NotFound
 from ..domain.money import MAX_MINOR
 from ..domain.moves import Move, Refused, Session, TransferRecord
 from ..domain.transfers import Limits, check_memo
@@ -135,9 +135,21 @@ def get_for_party(db: Database, *, transfer_id: int, user_id: int) -> TransferRe
     return record
 
 
+def get(db: Database, *, transfer_id: int) -> TransferRecord:
+    """Any transfer, for staff who may read customers' money (the back office's receipts)."""
+    record = db.read(lambda conn: reads.transfer(conn, transfer_id)) if 0 < transfer_id <= MAX_ID else None
+    if record is None:
+        raise NotFound("No such transfer.")
+    return record
+
+
 def _teller_move(db, kind, account, amount, memo, actor_id, idempotency_key, client_ip):
-    cash = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else None
+    cash, owner_id = db.read(lambda conn: _cash_for(conn, account)) if is_valid_number(account) else (None, None)
     source, destination = (cash or "", account) if kind == "deposit" else (account, cash or "")
+    refused: BankError | None = None if cash else AccountNotFound(field="account")
+    if cash and actor_id is not None and owner_id == actor_id:
+        # Staff never move cash through the bank's till on an account of their own.
+        refused = Forbidden("Staff cannot pay cash in or out of an account of their own; ask a colleague.")
     return _move(
         db,
         kind=kind,
@@ -149,14 +161,14 @@ def _teller_move(db, kind, account, amount, memo, actor_id, idempotency_key, cli
         idempotency_key=idempotency_key,
         limits=Limits(),
         client_ip=client_ip,
-        refused=None if cash else AccountNotFound(field="account"),
+        refused=refused,
     )
 
 
-def _cash_for(conn: Connection, number: str) -> str | None:
-    """The number of the cash account in the currency of account ``number``."""
-    currency = conn.execute(select(accounts.c.currency).where(accounts.c.number == number)).scalar()
-    return cash_account_number(conn, currency) if currency else None
+def _cash_for(conn: Connection, number: str) -> tuple[str | None, int | None]:
+    """The number of the cash account in the currency of account ``number``, and who holds ``number``."""
+    row = conn.execute(select(accounts.c.currency, accounts.c.owner_id).where(accounts.c.number == number)).first()
+    return (cash_account_number(conn, row.currency), row.owner_id) if row else (None, None)
 
 
 def _move(

@@ -7,12 +7,12 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from ..db import Database
 from ..domain.errors import Conflict, InvalidSecondFactor, SecondFactorEnrolmentRequired
-from ..domain.roles import second_factor_required
 from ..mail import outbox
 from ..mail.links import Links
 from ..models import recovery_codes, totp_credentials, utcnow
 from ..security import recovery_codes as codes
 from ..security import totp
+from ..security.permissions import second_factor_required
 from . import audit, second_factor
 from .users import User
 

@@ -6,12 +6,12 @@ from sqlalchemy import Connection, delete, select
 
 from ..db import Database
 from ..domain.errors import Conflict, InvalidSecondFactor
-from ..domain.roles import second_factor_required
 from ..mail import outbox
 from ..mail.links import Links
 from ..models import recovery_codes, totp_credentials, users
 from ..security import passwords
 from ..security import recovery_codes as codes
+from ..security.permissions import second_factor_required
 from ..security.throttle import LoginThrottle
 from . import audit, second_factor
 from .auth import InvalidCredentials, LoginThrottled

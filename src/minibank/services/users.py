@@ -12,6 +12,7 @@ from ..domain.errors import Conflict, InvalidInput, InvisibleCharacters, NotFoun
 from ..domain.text import hidden_character
 from ..models import users, utcnow
 from ..security.passwords import check_password_policy, hash_password
+from ..security.permissions import ROLES
 from . import audit
 
 EMAIL_MAX = 254
@@ -70,6 +71,13 @@ def check_name(name: object) -> str:
     return name
 
 
+def check_role(role: object) -> str:
+    """One of the bank's roles (security/permissions.py), or a refusal naming them."""
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role; choose one of {', '.join(ROLES)}.", field="role")
+    return str(role)
+
+
 def create_user(
     db: Database,
     *,
@@ -88,8 +96,7 @@ def create_user(
     email = normalize_email(email)
     name = check_name(name)
     password_hash = hash_password(check_password_policy(password))
-    if role not in ("customer", "admin"):
-        raise InvalidInput("Unknown role.", field="role")
+    role = check_role(role)
 
     def work(conn: Connection) -> User:
         row = conn.execute(
@@ -137,13 +144,18 @@ def get(db: Database, *, user_id: int) -> User:
 
 
 def set_role(db: Database, *, email: str, role: str, actor_id: int | None = None) -> User:
-    """Give a user the role ``customer`` or ``admin``."""
+    """Give a user one of the roles (customer, teller, supervisor, auditor); audited with who did it."""
+    role = check_role(role)
     user = get_by_email(db, email=email)
 
     def work(conn: Connection) -> None:
         conn.execute(update(users).where(users.c.id == user.id).values(role=role))
         audit.record(
-            conn, event="admin.role_changed", actor_id=actor_id, object=f"user:{user.id}", details={"role": role}
+            conn,
+            event="admin.role_changed",
+            actor_id=actor_id,
+            object=f"user:{user.id}",
+            details={"role": role, "was": user.role},
         )
 
     db.write(work)

@@ -8,4 +8,19 @@ bp = Blueprint("web", __name__)
 bp.before_request(session.load)
 bp.after_request(session.renew_if_due)
 
-from . import accounts, auth, expiry, filters, identity, pages, payees, problems, transfers, two_factor  # noqa: E402,F401  (routes register on import)
+from . import (  # noqa: E402,F401  (routes register on import)
+    accounts,
+    admin,
+    admin_actions,
+    admin_audit,
+    admin_cash,
+    auth,
+    expiry,
+    filters,
+    identity,
+    pages,
+    payees,
+    problems,
+    transfers,
+    two_factor,
+)

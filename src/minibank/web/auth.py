@@ -8,6 +8,7 @@ from ..extensions import db, login_limits, login_throttle, mail_links
 from ..guards import current_user
 from ..services import auth, registration
 from . import bp, drafts, pending_login, session
+from .admin_guard import home_endpoint
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
 from .next_page import local_path
@@ -33,7 +34,7 @@ def index():
     """The login page for visitors; the dashboard (or the page in ``next``) for customers."""
     after = local_path(request.args.get("next"))
     if current_user() is not None:
-        return redirect(after, code=303) if after else see_other("web.dashboard")
+        return redirect(after, code=303) if after else see_other(home_endpoint(current_user()))
     return render_template("login.html", form=LoginForm(next=after))
 
 
@@ -91,8 +92,8 @@ def login_code():
 
 
 def _logged_in(user, after: str | None):
-    """Start the session (keeping the user's own draft) and go to ``after`` or the dashboard."""
-    response = redirect(after, code=303) if after else see_other("web.dashboard")
+    """Start the session (keeping the user's own draft) and go to ``after`` or the user's home page."""
+    response = redirect(after, code=303) if after else see_other(home_endpoint(user))
     session.start(response, user, carry=drafts.carried_over(user.id))
     return response
 
@@ -164,7 +165,7 @@ def change_password():
         except BankError as refusal:
             show_refusal(form, refusal)
         else:
-            response = see_other("web.dashboard")
+            response = see_other(home_endpoint(user))
             session.start(response, user)  # this session continues with a token of the new version
             flash("Your password has been changed. Other sessions have been logged out.", "success")
             return response

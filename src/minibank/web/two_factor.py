@@ -3,11 +3,11 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ..domain.errors import BankError
-from ..domain.roles import second_factor_required
 from ..domain.text import how_long
 from ..extensions import db, login_throttle, mail_links
 from ..guards import current_user
 from ..security import totp
+from ..security.permissions import second_factor_required
 from ..services import auth, second_factor, two_factor, two_factor_changes
 from . import bp
 from .auth import see_other, show_refusal
