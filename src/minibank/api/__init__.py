@@ -11,4 +11,4 @@ docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
 csrf.exempt(bp)
 bp.before_request(load_bearer_user)
 
-from . import accounts, admin, auth, batches, docs, payees, transfers  # noqa: E402,F401  (routes register on import)
+from . import accounts, admin, auth, batches, docs, payees, sessions, transfers  # noqa: E402,F401  (routes register on import)

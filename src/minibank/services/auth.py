@@ -1,5 +1,6 @@
 """Logging in and out, changing passwords, disabling users, and checking sessions."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
@@ -9,13 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from ..db import Database
 from ..domain.errors import BankError, Conflict, NotFound
 from ..domain.text import how_long
+from ..mail import outbox
+from ..mail.links import Links
 from ..metrics import LOGIN_FAILURES
 from ..models import revoked_tokens, users
 from ..security import passwords
 from ..security.throttle import LoginThrottle
 from ..security.tokens import Claims, session_is_valid
 from ..store import reads
-from . import audit
+from . import audit, sessions
 from .users import USER_COLUMNS, User, get, normalize_email, user_from_row
 
 
@@ -42,13 +45,31 @@ def _dummy_hash() -> str:
     return passwords.hash_password("no such user; constant-time filler")
 
 
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A successful login: the user and the session it started (None when none was asked for)."""
+
+    user: User
+    session_id: str | None
+
+
 def authenticate(
-    db: Database, throttle: LoginThrottle, *, email: object, password: object, client_ip: str | None = None
-) -> User:
-    """Return the user for a correct e-mail and password; otherwise one indistinguishable refusal."""
+    db: Database,
+    throttle: LoginThrottle,
+    *,
+    email: object,
+    password: object,
+    client_ip: str | None = None,
+    opening: sessions.Opening | None = None,
+    unlocked: bool = False,
+) -> Login:
+    """Check e-mail and password and start a session (``opening``); otherwise one indistinguishable refusal.
+
+    ``unlocked``: the caller holds a pass from the owner's unlock link for this e-mail, which
+    lifts the lockout by e-mail (the limit per client address still holds)."""
     email_text = email.strip().lower() if isinstance(email, str) else ""
     # Checked before the e-mail is looked up: an unknown address is throttled like a known one.
-    wait = throttle.retry_after(email_text, client_ip)
+    wait = throttle.retry_after(email_text, client_ip, unlocked=unlocked)
     if wait is not None:
         raise LoginThrottled(wait)
     row = _find_credentials(db, email_text)
@@ -60,15 +81,21 @@ def authenticate(
         LOGIN_FAILURES.inc()
         user_id = row.id if row else None
         _record(db, "login.failed", user_id, client_ip, outcome="failure")
-        if throttle.retry_after(email_text, client_ip) is not None:
+        if throttle.retry_after(email_text, client_ip, unlocked=unlocked) is not None:
             _record(db, "login.lockout", user_id, client_ip, outcome="locked")
         raise InvalidCredentials()
     throttle.succeeded(email_text, client_ip)
     # password_ok means the password is text; the isinstance says so to the type checker too.
     if isinstance(password, str) and passwords.needs_rehash(row.password_hash):
         _set_password_hash(db, row.id, passwords.hash_password(password))
-    _record(db, "login.succeeded", row.id, client_ip)
-    return user_from_row(row)
+
+    def work(conn: Connection) -> str | None:
+        _audit(conn, "login.succeeded", row.id, client_ip)
+        return sessions.start(conn, user_id=row.id, opening=opening, client_ip=client_ip) if opening else None
+
+    session_id = db.write(work)
+    outbox.wake()
+    return Login(user_from_row(row), session_id)
 
 
 def _find_credentials(db: Database, email: str):
@@ -85,35 +112,43 @@ def _set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
 
 
 def _record(db: Database, event: str, actor_id, client_ip, outcome: str = "success") -> None:
-    db.write(
-        lambda conn: audit.record(
-            conn,
-            event=event,
-            actor_id=actor_id,
-            object=f"user:{actor_id}" if actor_id else None,
-            client_ip=client_ip,
-            outcome=outcome,
-        )
+    db.write(lambda conn: _audit(conn, event, actor_id, client_ip, outcome))
+
+
+def _audit(conn: Connection, event: str, actor_id, client_ip, outcome: str = "success") -> None:
+    audit.record(
+        conn,
+        event=event,
+        actor_id=actor_id,
+        object=f"user:{actor_id}" if actor_id else None,
+        client_ip=client_ip,
+        outcome=outcome,
     )
 
 
-def session_user(db: Database, claims: Claims) -> User | None:
-    """The active user a verified token speaks for, or None if revoked, outdated or disabled."""
-    # On every authenticated request: one statement, in autocommit.
-    found = db.read(lambda conn: reads.session_user(conn, user_id=claims.user_id, jti=claims.jti))
+def session_user(db: Database, claims: Claims, client_ip: str | None = None) -> User | None:
+    """The active user a verified token speaks for, or None if it or its session is revoked, outdated or disabled."""
+    # On every authenticated request: one statement, in autocommit (and a write at most once a minute).
+    found = db.read(
+        lambda conn: reads.session_user(conn, user_id=claims.user_id, jti=claims.jti, session_id=claims.session_id)
+    )
     if found is None:
         return None
-    columns, revoked = found
+    columns, revoked, last_used_at = found
     user = User(*columns)
     if not session_is_valid(claims, status=user.status, token_version=user.token_version, revoked=revoked):
         return None
+    if claims.session_id:
+        sessions.touch(db, session_id=claims.session_id, last_used_at=last_used_at, client_ip=client_ip)
     return user
 
 
 def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> None:
-    """Revoke one token (logout): every worker and host refuses it from now on."""
+    """Revoke one token and end its session (logout): every worker and host refuses it from now on."""
 
     def work(conn: Connection) -> None:
+        if claims.session_id:
+            sessions.end_one(conn, user_id=claims.user_id, session_id=claims.session_id)
         conn.execute(
             insert(revoked_tokens).values(
                 jti=claims.jti,
@@ -138,9 +173,10 @@ def change_password(
     user_id: int,
     current_password: object,
     new_password: object,
+    links: Links,
     client_ip: str | None = None,
 ) -> User:
-    """Replace the password after checking the current one; every existing token stops working.
+    """Replace the password after checking the current one; every existing token stops working; the owner is mailed.
 
     A wrong current password counts as a failed login for the user's e-mail: a stolen session
     must not become a way to guess the password without the login's lockout.
@@ -164,14 +200,26 @@ def change_password(
     new_hash = passwords.hash_password(passwords.check_password_policy(new_password, field="new_password"))
 
     def work(conn: Connection) -> None:
-        conn.execute(
+        user = conn.execute(
             update(users)
             .where(users.c.id == user_id)
             .values(password_hash=new_hash, token_version=users.c.token_version + 1)
-        )
+            .returning(users.c.email, users.c.name)
+        ).one()
+        sessions.end_all(conn, user_id=user_id)
         audit.record(conn, event="password.changed", actor_id=user_id, object=f"user:{user_id}", client_ip=client_ip)
+        outbox.queue(
+            conn,
+            to=user.email,
+            template="password_changed",
+            domain=links.domain,
+            name=user.name,
+            how="changed",
+            reset_link=links.url("/password-reset"),
+        )
 
     db.write(work)
+    outbox.wake()
     return get(db, user_id=user_id)
 
 
@@ -189,6 +237,8 @@ def set_status(db: Database, *, user_id: int, status: str, actor_id: int | None,
         ).rowcount
         if not done:
             raise NotFound("No such user.")
+        if status == "disabled":
+            sessions.end_all(conn, user_id=user_id)
         audit.record(
             conn, event=f"admin.user_{status}", actor_id=actor_id, object=f"user:{user_id}", client_ip=client_ip
         )

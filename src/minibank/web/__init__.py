@@ -8,4 +8,4 @@ bp = Blueprint("web", __name__)
 bp.before_request(session.load)
 bp.after_request(session.renew_if_due)
 
-from . import accounts, auth, expiry, filters, identity, pages, payees, problems, transfers  # noqa: E402,F401  (routes register on import)
+from . import accounts, auth, expiry, filters, identity, pages, payees, problems, sessions, transfers, unlock  # noqa: E402,F401  (routes register on import)

@@ -7,7 +7,7 @@ from ..domain.text import how_long
 from ..extensions import db, login_limits, login_throttle, mail_links
 from ..guards import current_user
 from ..services import auth, registration
-from . import bp, drafts, session
+from . import bp, drafts, session, unlock_pass
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
 from .next_page import local_path
@@ -46,8 +46,14 @@ def login():
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400
     try:
-        user = auth.authenticate(
-            db, login_throttle(), email=form.email.data, password=form.password.data, client_ip=request.remote_addr
+        login = auth.authenticate(
+            db,
+            login_throttle(),
+            email=form.email.data,
+            password=form.password.data,
+            client_ip=request.remote_addr,
+            opening=session.opening(),
+            unlocked=unlock_pass.holds(form.email.data),
         )
     except auth.InvalidCredentials as refusal:
         form.form_errors.append(refusal.detail)
@@ -55,12 +61,13 @@ def login():
     except auth.LoginThrottled as refusal:
         form.form_errors.append(
             f"Too many failed attempts for this e-mail address. Please wait {how_long(refusal.retry_after)} "
-            "and try again."
+            "and try again, or ask for an unlock link by e-mail."
         )
-        return render_template("login.html", form=form), 429, {"Retry-After": str(refusal.retry_after)}
+        headers = {"Retry-After": str(refusal.retry_after)}
+        return render_template("login.html", form=form, locked=True), 429, headers
     after = local_path(form.next.data)
     response = redirect(after, code=303) if after else see_other("web.dashboard")
-    session.start(response, user, carry=drafts.carried_over(user.id))
+    session.start(response, login.user, session_id=login.session_id, carry=drafts.carried_over(login.user.id))
     return response
 
 
@@ -114,6 +121,7 @@ def change_password():
                 user_id=current_user().id,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
+                links=mail_links(),
                 client_ip=request.remote_addr,
             )
         except auth.LoginThrottled as refusal:
