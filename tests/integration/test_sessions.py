@@ -106,7 +106,7 @@ def test_signing_out_every_other_session(app, client, sara):
     # The same through the API.
     log_in(desktop, "sara@example.com")
     mine = api_token(client, "sara@example.com")
-    answer = client.post("/api/v1/sessions/end-others", headers=mine)
+    answer = client.delete("/api/v1/sessions", headers=mine)
     assert answer.status_code == 200 and answer.get_json() == {"ended": 2}
     assert desktop.get("/dashboard").status_code == 303 and phone.get("/dashboard").status_code == 303
     assert [i["current"] for i in client.get("/api/v1/sessions", headers=mine).get_json()["items"]] == [True]

@@ -46,10 +46,10 @@ def end_session(session_id: str):
 
 
 @operation(
-    bp, "POST", "/sessions/end-others", summary="Sign out all my other sessions", tag="sessions",
+    bp, "DELETE", "/sessions", summary="Sign out all my other sessions", tag="sessions",
     responses={200: SessionsEndedOut},
 )  # fmt: skip
 def end_other_sessions():
-    """End every session of the caller's but this request's own."""
+    """End every session of the caller's but this request's own; how many ended."""
     ended = sessions.end_others(db, user_id=current_user().id, keep=g.claims.session_id, client_ip=request.remote_addr)
     return SessionsEndedOut(ended=ended).model_dump(mode="json"), 200
