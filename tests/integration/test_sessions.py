@@ -225,3 +225,44 @@ def test_a_web_renewal_keeps_the_session_and_an_old_web_token_is_given_one(app, 
     )
     assert adopted.session_id is not None
     assert "Firefox on Linux" in phone.get("/settings/sessions").get_data(as_text=True)
+
+
+def test_the_ledger_refuses_a_move_from_a_session_ended_meanwhile(db, make_user, make_account):
+    from minibank.domain import errors
+    from minibank.mail.links import Links
+    from minibank.security import tokens
+    from minibank.services import sessions as sessions_service
+    from minibank.services import transfers
+
+    owner = make_user()
+    source, destination = make_account(owner=owner, balance=10_000), make_account()
+    opening = sessions_service.Opening(kind="api", user_agent=DESKTOP, ttl=600, links=Links())
+    session_id = sessions_service.open_session(db, user_id=owner.id, opening=opening, client_ip=None)
+    _, claims = tokens.issue(
+        user_id=owner.id,
+        token_version=0,
+        keys=[("k", "k" * 64)],
+        ttl=60,
+        audience=tokens.AUDIENCE_API,
+        session_id=session_id,
+    )
+
+    def send():
+        return transfers.transfer(
+            db, actor_id=owner.id, source=source.number, destination=destination.number, amount=100, session=claims
+        )
+
+    send()
+    # Ended after the request's own check passed: the ledger checks again under the customer's lock.
+    sessions_service.end(db, user_id=owner.id, session_id=session_id)
+    with pytest.raises(errors.Unauthenticated):
+        send()
+
+
+def test_disabling_a_user_ends_their_sessions(client, db, make_user, sara):
+    from minibank.services import auth as auth_service
+
+    headers = api_token(client, "sara@example.com")
+    auth_service.set_status(db, user_id=sara.id, status="disabled", actor_id=None)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert db.read(lambda c: c.execute(select(sessions.c.ended_at)).scalar_one()) is not None

@@ -1,4 +1,4 @@
-"""Logging in and out, changing passwords, disabling users, and checking sessions."""
+"""Logging in and out, disabling users, and checking the session behind each request."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,7 +11,6 @@ from ..db import Database
 from ..domain.errors import BankError, Conflict, NotFound
 from ..domain.text import how_long
 from ..mail import outbox
-from ..mail.links import Links
 from ..metrics import LOGIN_FAILURES
 from ..models import revoked_tokens, users
 from ..security import passwords
@@ -19,7 +18,7 @@ from ..security.throttle import LoginThrottle
 from ..security.tokens import Claims, session_is_valid
 from ..store import reads
 from . import audit, sessions
-from .users import USER_COLUMNS, User, get, normalize_email, user_from_row
+from .users import USER_COLUMNS, User, normalize_email, user_from_row
 
 
 class InvalidCredentials(BankError):
@@ -80,9 +79,9 @@ def authenticate(
         throttle.failed(email_text, client_ip)
         LOGIN_FAILURES.inc()
         user_id = row.id if row else None
-        _record(db, "login.failed", user_id, client_ip, outcome="failure")
+        record(db, "login.failed", user_id, client_ip, outcome="failure")
         if throttle.retry_after(email_text, client_ip, unlocked=unlocked) is not None:
-            _record(db, "login.lockout", user_id, client_ip, outcome="locked")
+            record(db, "login.lockout", user_id, client_ip, outcome="locked")
         raise InvalidCredentials()
     throttle.succeeded(email_text, client_ip)
     # password_ok means the password is text; the isinstance says so to the type checker too.
@@ -111,7 +110,8 @@ def _set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
     db.write(lambda conn: conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash)))
 
 
-def _record(db: Database, event: str, actor_id, client_ip, outcome: str = "success") -> None:
+def record(db: Database, event: str, actor_id, client_ip, outcome: str = "success") -> None:
+    """Audit a login event about ``actor_id`` in a transaction of its own."""
     db.write(lambda conn: _audit(conn, event, actor_id, client_ip, outcome))
 
 
@@ -164,63 +164,6 @@ def revoke(db: Database, *, claims: Claims, client_ip: str | None = None) -> Non
         db.write(work)
     except IntegrityError:
         pass  # already revoked: revoking twice is the same as once
-
-
-def change_password(
-    db: Database,
-    throttle: LoginThrottle,
-    *,
-    user_id: int,
-    current_password: object,
-    new_password: object,
-    links: Links,
-    client_ip: str | None = None,
-) -> User:
-    """Replace the password after checking the current one; every existing token stops working; the owner is mailed.
-
-    A wrong current password counts as a failed login for the user's e-mail: a stolen session
-    must not become a way to guess the password without the login's lockout.
-    """
-    row = db.read(
-        lambda conn: conn.execute(select(users.c.password_hash, users.c.email).where(users.c.id == user_id)).first()
-    )
-    if row is None:
-        raise NotFound("No such user.")
-    wait = throttle.retry_after(row.email, client_ip)
-    if wait is not None:
-        raise LoginThrottled(wait)
-    if not isinstance(current_password, str) or not passwords.verify_password(row.password_hash, current_password):
-        throttle.failed(row.email, client_ip)
-        LOGIN_FAILURES.inc()
-        _record(db, "password.change_failed", user_id, client_ip, outcome="failure")
-        if throttle.retry_after(row.email, client_ip) is not None:
-            _record(db, "login.lockout", user_id, client_ip, outcome="locked")
-        raise InvalidCredentials("The current password is incorrect.", field="current_password")
-    throttle.succeeded(row.email, client_ip)
-    new_hash = passwords.hash_password(passwords.check_password_policy(new_password, field="new_password"))
-
-    def work(conn: Connection) -> None:
-        user = conn.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(password_hash=new_hash, token_version=users.c.token_version + 1)
-            .returning(users.c.email, users.c.name)
-        ).one()
-        sessions.end_all(conn, user_id=user_id)
-        audit.record(conn, event="password.changed", actor_id=user_id, object=f"user:{user_id}", client_ip=client_ip)
-        outbox.queue(
-            conn,
-            to=user.email,
-            template="password_changed",
-            domain=links.domain,
-            name=user.name,
-            how="changed",
-            reset_link=links.url("/password-reset"),
-        )
-
-    db.write(work)
-    outbox.wake()
-    return get(db, user_id=user_id)
 
 
 def set_status(db: Database, *, user_id: int, status: str, actor_id: int | None, client_ip: str | None = None) -> None:

@@ -6,7 +6,7 @@ from ..domain.errors import BankError
 from ..domain.text import how_long
 from ..extensions import db, login_limits, login_throttle, mail_links
 from ..guards import current_user
-from ..services import auth, registration
+from ..services import auth, password_change, registration
 from . import bp, drafts, session, unlock_pass
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
@@ -115,7 +115,7 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = auth.change_password(
+            user = password_change.change_password(
                 db,
                 login_throttle(),
                 user_id=current_user().id,
