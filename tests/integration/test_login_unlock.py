@@ -99,15 +99,19 @@ def app_events(app):
 
 
 def test_asking_takes_as_long_for_an_unknown_address(client, victim):
-    timings: dict[str, list[float]] = {"known": [], "unknown": []}
-    for n in range(12):
-        for kind, email in (("known", "victim@example.com"), ("unknown", f"nobody{n}@example.com")):
-            start = time.perf_counter()
-            assert client.post("/api/v1/login-unlocks", json={"email": email}).status_code == 202
-            timings[kind].append(time.perf_counter() - start)
-    known, unknown = statistics.median(timings["known"]), statistics.median(timings["unknown"])
-    # Both write one transaction; the known one also renders a message and stores a link.
-    assert 0.5 < known / unknown < 2.0, timings
+    def ratio(round_: int) -> float:
+        timings: dict[str, list[float]] = {"known": [], "unknown": []}
+        for n in range(10):
+            for kind, email in (("known", "victim@example.com"), ("unknown", f"nobody{round_}-{n}@example.com")):
+                start = time.perf_counter()
+                assert client.post("/api/v1/login-unlocks", json={"email": email}).status_code == 202
+                timings[kind].append(time.perf_counter() - start)
+        return statistics.median(timings["known"]) / statistics.median(timings["unknown"])
+
+    # The known address also stores a link and a message (a few milliseconds more), but every answer
+    # waits until the same moment. A busy machine's noise is of that size: a real difference shows in every round.
+    ratios = [ratio(n) for n in range(3)]
+    assert any(0.8 < r < 1.25 for r in ratios), ratios
 
 
 def test_the_link_lets_the_owner_in_while_an_attacker_keeps_failing(app, client, clock, smtp, victim):  # noqa: F811
@@ -132,14 +136,12 @@ def test_the_link_lets_the_owner_in_while_an_attacker_keeps_failing(app, client,
     )
     assert unlocked.status_code == 303 and unlocked.headers["Location"] == "/"
     attack(client, [f"10.0.2.{n}" for n in range(3)])  # and on: the attackers are still refused, the owner is not
-    assert (
-        client.post(
-            "/api/v1/auth/token",
-            json={"email": "victim@example.com", "password": PASSWORD},
-            environ_overrides={"REMOTE_ADDR": "10.0.2.1"},
-        ).status_code
-        == 429
+    attacker = client.post(
+        "/api/v1/auth/token",
+        json={"email": "victim@example.com", "password": PASSWORD},
+        environ_overrides={"REMOTE_ADDR": "10.0.2.1"},
     )
+    assert attacker.status_code == 429 and "unlock link" in attacker.get_json()["detail"]
     assert "is unlocked in this browser" in owner.get("/").get_data(as_text=True)
     assert web_login(owner, WRONG).status_code == 401  # a typo with the pass is a plain failure
     logged_in = web_login(owner)

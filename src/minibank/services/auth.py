@@ -34,7 +34,9 @@ class LoginThrottled(BankError):
     retry_after: int
 
     def __init__(self, retry_after: int):
-        super().__init__(f"Too many failed attempts; try again in {how_long(retry_after)}.")
+        super().__init__(
+            f"Too many failed attempts; try again in {how_long(retry_after)}, or ask for an unlock link by e-mail."
+        )
         self.retry_after = retry_after
 
 
