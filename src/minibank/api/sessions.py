@@ -12,10 +12,6 @@ from .schemas import SessionList, SessionOut, SessionsEndedOut
 SESSION_ID = {"type": "string", "minLength": 16, "maxLength": 32, "pattern": "^[A-Za-z0-9_-]+$"}
 
 
-def _idle_seconds() -> int:
-    return current_app.config["TOKEN_TTL"] + sessions.TOUCH_SECONDS + 60
-
-
 @operation(bp, "GET", "/sessions", summary="List my sessions", tag="sessions", responses={200: SessionList})
 def list_sessions():
     """The caller's active sessions (web logins and API tokens), most recently used first."""
@@ -30,7 +26,7 @@ def list_sessions():
             last_used_at=item.last_used_at,
             current=item.id == this,
         ).model_dump(mode="json")
-        for item in sessions.list_active(db, user_id=current_user().id, idle_seconds=_idle_seconds())
+        for item in sessions.list_active(db, user_id=current_user().id, token_ttl=current_app.config["TOKEN_TTL"])
     ]
     return {"items": items}, 200
 

@@ -118,20 +118,16 @@ def touch(db: Database, *, session_id: str, last_used_at: datetime | None, clien
     )
 
 
-def list_active(db: Database, *, user_id: int, idle_seconds: int) -> list[Session]:
+def list_active(db: Database, *, user_id: int, token_ttl: int) -> list[Session]:
     """The user's sessions that may still act, most recently used first.
 
-    A session unused for ``idle_seconds`` (its tokens' lifetime and the touch interval) has no live token left."""
+    Unused for longer than a token lives (``token_ttl``, plus the touch interval), a session has no live token left."""
     now = utcnow()
+    idle = timedelta(seconds=token_ttl + TOUCH_SECONDS + LEEWAY_SECONDS)
     c = sessions.c
     query = (
         select(c.public_id, c.kind, c.device, c.client_ip, c.created_at, c.last_used_at)
-        .where(
-            c.user_id == user_id,
-            c.ended_at.is_(None),
-            c.expires_at > now,
-            c.last_used_at > now - timedelta(seconds=idle_seconds),
-        )
+        .where(c.user_id == user_id, c.ended_at.is_(None), c.expires_at > now, c.last_used_at > now - idle)
         .order_by(c.last_used_at.desc(), c.id.desc())
     )
     return [Session(*row) for row in db.read(lambda conn: conn.execute(query).all())]

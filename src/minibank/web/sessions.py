@@ -11,16 +11,11 @@ from .forms import ButtonForm
 from .guard import login_required
 
 
-def idle_seconds() -> int:
-    """After this long unused, no token of a session is alive any more (a token's life and the touch interval)."""
-    return current_app.config["TOKEN_TTL"] + sessions.TOUCH_SECONDS + 60
-
-
 @bp.get("/settings/sessions")
 @login_required
 def session_list():
     """The customer's active sessions, this one marked."""
-    active = sessions.list_active(db, user_id=current_user().id, idle_seconds=idle_seconds())
+    active = sessions.list_active(db, user_id=current_user().id, token_ttl=current_app.config["TOKEN_TTL"])
     this = g.claims.session_id if g.get("claims") else None
     return render_template("sessions.html", sessions=active, this=this, button=ButtonForm())
 
