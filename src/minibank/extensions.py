@@ -161,18 +161,23 @@ def _reset_email_key() -> str:
     return "reset-email:" + hashlib.sha256(_request_email().encode()).hexdigest()
 
 
-def password_reset_limits(view):
-    """Limit asking for reset links, web or API: per address, and per e-mail address asked about."""
+def _emailed_link_limits(scope: str):
+    """Limit asking for an e-mailed link, web or API: per address, and per e-mail address asked about."""
     by_address = limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], scope="password-reset", exempt_when=_is_get
+        lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], scope=scope, exempt_when=_is_get
     )
     by_email = limiter.shared_limit(
         lambda: current_app.config["RATELIMIT_PASSWORD_RESET_EMAIL"],
-        scope="password-reset-email",
+        scope=f"{scope}-email",
         key_func=_reset_email_key,
         exempt_when=_is_get,
     )
-    return by_address(by_email(view))
+    return lambda view: by_address(by_email(view))
+
+
+# Reset links and unlock links each have their own budgets, at the same rates.
+password_reset_limits = _emailed_link_limits("password-reset")
+unlock_limits = _emailed_link_limits("login-unlock")
 
 
 def mail_links() -> Links:

@@ -15,7 +15,7 @@ def user_from_token(token: str, audience: str):
         claims = tokens.verify(token, keys=current_app.config["JWT_KEYS"], audience=audience)
     except tokens.InvalidToken:
         return None, None
-    user = auth.session_user(db, claims)
+    user = auth.session_user(db, claims, request.remote_addr)
     return (user, claims) if user is not None else (None, None)
 
 
@@ -45,7 +45,7 @@ def current_user():
     """The authenticated user of this request, or None (revoked, disabled, outdated or no token)."""
     user = g.get("user")
     if user is _NOT_LOOKED_UP:
-        user = auth.session_user(db, g.claims)
+        user = auth.session_user(db, g.claims, request.remote_addr)
         remember(user, g.claims if user else None)
     return user
 

@@ -319,3 +319,22 @@ recovery_codes = Table(
     Column("used_at", UTCDateTime, nullable=True),
     UniqueConstraint("user_id", "code_hash"),
 )
+
+# One row per login, web or API (services/sessions.py): its tokens carry public_id as "sid".
+# Ending one also lists "sid:<public_id>" in revoked_tokens, which the per-request check reads.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(4), nullable=False),
+    Column("device", String(100), nullable=False),
+    Column("client_ip", String(45), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    CheckConstraint("kind IN ('web', 'api')", name="kind"),
+)
+Index("ix_sessions_user_id_device", sessions.c.user_id, sessions.c.device)

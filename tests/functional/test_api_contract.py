@@ -28,6 +28,7 @@ MISSING = {
     "user_id": "999999999",
     "batch_id": "999999999",
     "payee_id": "999999999",
+    "session_id": "NoSuchSessionAtAll0000",
 }
 # A body that passes validation, for operations that have both a body and a path id: their 404.
 VALID_BODY = {"rename_payee": '{"name": "Dan Secretname"}'}
@@ -93,6 +94,19 @@ SPECIFIC = {
     ("close_account", 200): "test_api_back_office::test_freeze_unfreeze_and_close",
     ("close_account", 409): "test_api_back_office::test_freeze_unfreeze_and_close",
     ("end_sessions", 200): "test_api_back_office::test_end_a_customers_sessions",
+    (
+        "list_sessions",
+        200,
+    ): "integration.test_sessions::test_sessions_are_listed_with_device_and_address_and_this_one_marked",
+    (
+        "end_session",
+        204,
+    ): "integration.test_sessions::test_signing_out_one_session_refuses_its_tokens_at_once_and_keeps_the_others",
+    ("end_other_sessions", 200): "integration.test_sessions::test_signing_out_every_other_session",
+    (
+        "request_login_unlock",
+        202,
+    ): "integration.test_login_unlock::test_asking_answers_the_same_for_known_unknown_and_malformed_addresses",
 }
 
 
@@ -207,7 +221,11 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
     payee = client.post(
         "/api/v1/payees", json={"name": "x", "account_number": bob.account, "confirmed": True}, headers=alice.headers
     ).get_json()["id"]
+    [session] = client.get("/api/v1/sessions", headers=alice.headers).get_json()["items"]
     valid = {
+        "request_login_unlock": ({}, {"email": alice.user.email}),
+        "end_session": (alice, None),
+        "end_other_sessions": (alice, None),
         "open_account": (alice, {"name": "Spare"}),
         "register": ({}, {"email": "new@example.com", "name": "New", "password": PASSWORD}),
         "request_password_reset": ({}, {"email": alice.user.email}),
@@ -247,6 +265,7 @@ def test_every_write_answers_busy_when_the_database_stays_locked(database_url, b
             headers = getattr(caller, "headers", caller)
             target = path.replace("{user_id}", str(bob.user.id)).replace("{payee_id}", str(payee))
             target = target.replace("{number}", alice.account)
+            target = target.replace("{session_id}", session["id"])
             response = client.open(target, method=method, json=body, headers=headers)
             assert response.status_code == 503, (target, response.get_json())
             assert response.get_json()["code"] == "busy" and response.headers["Retry-After"] == "1"

@@ -250,7 +250,7 @@ def production(database_url, tmp_path, monkeypatch):
 
 def test_staff_in_production_must_set_up_a_second_factor_first(production, clock):
     app, db = production
-    teller = users.create_user(db, email="teller@example.com", name="Tess", password=PASSWORD, role="admin")
+    teller = users.create_user(db, email="teller@example.com", name="Tess", password=PASSWORD, role="teller")
     users.create_user(db, email="cust@example.com", name="Cust", password=PASSWORD)
     client = app.test_client()
     refused = client.post("/api/v1/auth/token", json={"email": "teller@example.com", "password": PASSWORD}, **HTTPS)

@@ -50,15 +50,15 @@ def test_schemathesis_finds_nothing(app, auth, make_user, make_account, tmp_path
     for owner in (customer, other):
         make_account(owner=owner, balance=1_000_000)
     with live_server(app) as base:
-        schemathesis(
-            base, auth.token(customer.email), tmp_path, "--exclude-tag", "admin", "--exclude-operation-id", "revoke"
-        )
+        ends = ("--exclude-operation-id", "revoke", "--exclude-operation-id", "end_session")
+        schemathesis(base, auth.token(customer.email), tmp_path, "--exclude-tag", "admin", *ends)
         # One worker: with two, the coverage phase of the staff operations' path parameters parses
         # Hypothesis filter lambdas in both threads at once, and CPython 3.11's ast module failed
         # there every run ("SystemError: AST constructor recursion depth mismatch", an ast bug
         # seen under threads: python/cpython#106905). The run is small either way.
         schemathesis(base, auth.token(teller.email), tmp_path, "--include-tag", "admin", workers=1)
-        # Revoking ends the token it runs with: its own run, with a user the staff run never saw (it may
-        # have disabled, or ended the sessions of, any user it could find).
-        revoker = make_user()
-        schemathesis(base, auth.token(revoker.email), tmp_path, "--include-operation-id", "revoke")
+        # Revoking, and ending a session listed by GET /sessions, end the token they run with: runs of
+        # their own, each with a user the staff run never saw (it may have disabled, or ended the
+        # sessions of, any user it could find).
+        for operation in ("revoke", "end_session"):
+            schemathesis(base, auth.token(make_user().email), tmp_path, "--include-operation-id", operation)

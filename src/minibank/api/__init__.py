@@ -11,4 +11,14 @@ docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
 csrf.exempt(bp)
 bp.before_request(load_bearer_user)
 
-from . import accounts, admin, admin_customers, auth, batches, docs, payees, transfers  # noqa: E402,F401  (routes register on import)
+from . import (  # noqa: E402,F401  (routes register on import)
+    accounts,
+    admin,
+    admin_customers,
+    auth,
+    batches,
+    docs,
+    payees,
+    sessions,
+    transfers,
+)

@@ -2,14 +2,23 @@
 
 from flask import current_app, g, request
 
-from ..extensions import db, login_limits, login_throttle, mail_links, password_reset_limits
+from ..extensions import db, login_limits, login_throttle, mail_links, password_reset_limits, unlock_limits
 from ..guards import current_user, require_user
 from ..security import tokens
-from ..services import auth, password_reset, registration, two_factor
+from ..services import auth, login_unlock, password_reset, registration, sessions, two_factor
 from . import bp
 from .body import parse_json
 from .registry import PROBLEM, operation
-from .schemas import AcceptedOut, RegisterIn, ResetConfirmIn, ResetRequestIn, TokenIn, TokenOut, UserOut
+from .schemas import (
+    AcceptedOut,
+    RegisterIn,
+    ResetConfirmIn,
+    ResetRequestIn,
+    TokenIn,
+    TokenOut,
+    UnlockRequestIn,
+    UserOut,
+)
 
 
 def user_out(user) -> dict:
@@ -89,6 +98,26 @@ def confirm_password_reset():
 @operation(
     bp,
     "POST",
+    "/login-unlocks",
+    summary="Ask for a login unlock link",
+    body=UnlockRequestIn,
+    auth=False,
+    tag="auth",
+    responses={202: AcceptedOut, 400: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+)
+@unlock_limits
+def request_login_unlock():
+    """During a login lockout, e-mail the owner a single-use link that unlocks the login in their browser.
+
+    The same 202 whether the address has a login or not. The link is followed in a browser."""
+    data = parse_json(UnlockRequestIn)
+    login_unlock.request_unlock(db, email=data.email, links=mail_links(), client_ip=request.remote_addr)
+    return accepted("If the address has a login, we have sent it a link that unlocks it."), 202
+
+
+@operation(
+    bp,
+    "POST",
     "/auth/token",
     summary="Get an access token",
     body=TokenIn,
@@ -115,17 +144,27 @@ def token():
     ``second_factor_enrolment_required``) until they set one up on the web.
     """
     data = parse_json(TokenIn)
-    user = auth.authenticate(
-        db, login_throttle(), email=data.email, password=data.password, client_ip=request.remote_addr, otp=data.otp
-    )
-    two_factor.check_enrolled(db, user=user, production=current_app.config["PRODUCTION"], client_ip=request.remote_addr)
     ttl = current_app.config["TOKEN_TTL"]
+    opening = sessions.Opening(kind="api", user_agent=request.headers.get("User-Agent"), ttl=ttl, links=mail_links())
+    login = auth.authenticate(
+        db,
+        login_throttle(),
+        email=data.email,
+        password=data.password,
+        client_ip=request.remote_addr,
+        otp=data.otp,
+        opening=opening,
+    )
+    two_factor.check_enrolled(
+        db, user=login.user, production=current_app.config["PRODUCTION"], client_ip=request.remote_addr
+    )
     access_token, _ = tokens.issue(
-        user_id=user.id,
-        token_version=user.token_version,
+        user_id=login.user.id,
+        token_version=login.user.token_version,
         keys=current_app.config["JWT_KEYS"],
         ttl=ttl,
         audience=tokens.AUDIENCE_API,
+        session_id=login.session_id,
     )
     return TokenOut(access_token=access_token, expires_in=ttl).model_dump(mode="json"), 200
 

@@ -342,3 +342,33 @@ class PayeeList(Out):
     """The caller's payees, by name."""
 
     items: list[PayeeOut]
+
+
+class UnlockRequestIn(Strict):
+    """Ask for an unlock link by e-mail, during a login lockout."""
+
+    email: str = Field(max_length=254, json_schema_extra={"pattern": NO_NUL})
+
+
+class SessionOut(Out):
+    """An active session of the caller's: a web login or an API token."""
+
+    id: str
+    kind: Literal["web", "api"]
+    device: str = Field(description='Named from the User-Agent, such as "Chrome on Android"')
+    client_ip: str | None = Field(description="The address of its last use")
+    created_at: datetime
+    last_used_at: datetime = Field(description="Noted at most once a minute")
+    current: bool = Field(description="Whether this request's token belongs to it")
+
+
+class SessionList(Out):
+    """The caller's active sessions, most recently used first."""
+
+    items: list[SessionOut]
+
+
+class SessionsEndedOut(Out):
+    """How many sessions were signed out."""
+
+    ended: int

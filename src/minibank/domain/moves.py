@@ -27,6 +27,7 @@ class Session:
 
     jti: str
     version: int
+    session_key: str | None = None  # its session's entry in the revocation list, when it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,7 @@ def _decide_one(
                 or user.status != "active"
                 or user.token_version != move.session.version
                 or move.session.jti in facts.revoked
+                or move.session.session_key in facts.revoked
             ):
                 raise Unauthenticated()
         if move.key is not None:

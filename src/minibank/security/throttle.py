@@ -165,8 +165,10 @@ class LoginThrottle:
 
     # -- the interface --------------------------------------------------------------------
 
-    def retry_after(self, email: str, address: str | None = None) -> int | None:
-        """Seconds until this address may try this e-mail again, or None when it may now."""
+    def retry_after(self, email: str, address: str | None = None, *, unlocked: bool = False) -> int | None:
+        """Seconds until this address may try this e-mail again, or None when it may now.
+
+        ``unlocked``: the caller holds the owner's unlock pass for this e-mail; only the address's budget applies."""
         now = self.clock()
         budgets = [
             (scope, window, self._buckets(scope, window, key, now))
@@ -175,7 +177,7 @@ class LoginThrottle:
         counts = self._counters.get_many([name for *_, pair in budgets for name in pair], now)
         # Has this address failed for this e-mail within the taint period (between it and twice it)?
         tainted = any(counts.get(name, 0) for scope, _, pair in budgets if scope == "taint" for name in pair)
-        scopes = {"pair", "address"} | ({"email"} if tainted else set())
+        scopes = {"address"} if unlocked else {"pair", "address"} | ({"email"} if tainted else set())
         waits = [
             wait
             for scope, window, (current, previous) in budgets
@@ -210,5 +212,18 @@ class LoginThrottle:
             name
             for scope, window, key in self._budgets(self._keys(email, address))
             if scope in ("pair", "taint")
+            for name in self._buckets(scope, window, key, now)
+        )
+
+    def unlock(self, email: str, address: str | None = None) -> None:
+        """The owner followed an unlock link: forget the e-mail's failures, and this address's for it.
+
+        Other addresses' own failures for the e-mail (an attacker's pair budget) and every
+        address's budget stay as they were."""
+        now = self.clock()
+        self._counters.clear_many(
+            name
+            for scope, window, key in self._budgets(self._keys(email, address))
+            if scope in ("pair", "taint", "email")
             for name in self._buckets(scope, window, key, now)
         )

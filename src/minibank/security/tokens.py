@@ -37,6 +37,13 @@ class Claims:
     issued_at: int
     expires_at: int
     auth_time: int
+    # The session (services/sessions.py) the token belongs to; None for tokens issued before sessions.
+    session_id: str | None = None
+
+    @property
+    def session_key(self) -> str | None:
+        """The session's entry in the revocation list: every token of an ended session is refused by it."""
+        return f"sid:{self.session_id}" if self.session_id else None
 
 
 def session_is_valid(claims: Claims, *, status: str, token_version: int, revoked: bool) -> bool:
@@ -53,11 +60,12 @@ def issue(
     audience: str,
     auth_time: int | None = None,
     now: int | None = None,
+    session_id: str | None = None,
 ) -> tuple[str, Claims]:
-    """Sign a new token with the first key of the ring; ``auth_time`` carries the login time."""
+    """Sign a new token with the first key of the ring; ``auth_time`` carries the login time, ``session_id`` its session."""
     now = int(time.time()) if now is None else now
     kid, key = keys[0]
-    claims = Claims(user_id, secrets.token_urlsafe(16), token_version, now, now + ttl, auth_time or now)
+    claims = Claims(user_id, secrets.token_urlsafe(16), token_version, now, now + ttl, auth_time or now, session_id)
     payload = {
         "sub": str(user_id),
         "iat": now,
@@ -69,6 +77,8 @@ def issue(
         "ver": token_version,
         "auth_time": claims.auth_time,
     }
+    if session_id:
+        payload["sid"] = session_id
     token = jwt.encode(payload, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TOKEN_TYPE})
     return token, claims
 
@@ -128,10 +138,19 @@ def _decode(token: str, keys: tuple[tuple[str, str], ...], audience: str) -> tup
             issued_at=int(payload["iat"]),
             expires_at=int(payload["exp"]),
             auth_time=int(payload["auth_time"]),
+            session_id=_session_id(payload.get("sid")),
         )
         return claims, int(payload["nbf"])
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
         raise InvalidToken(str(error)) from None
+
+
+def _session_id(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 16 <= len(value) <= 32:
+        raise ValueError("bad session id")
+    return value
 
 
 def _positive_int(value, *, allow_zero: bool = False) -> int:

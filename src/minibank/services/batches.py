@@ -55,7 +55,7 @@ def submit(
         raise InvalidInput(f"A batch holds 1 to {MAX_ITEMS} transfers.", field="transfers")
     if not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise InvalidInput(f"Idempotency keys are 1 to {IDEMPOTENCY_KEY_MAX} characters.")
-    token = Session(session.jti, session.version) if session else None
+    token = Session(session.jti, session.version, session.session_key) if session else None
     moves = tuple(
         checked(
             Move(

@@ -9,7 +9,7 @@ from ..mail import outbox
 from ..mail.links import Links
 from ..models import users
 from ..security import passwords
-from . import audit, email_links
+from . import audit, email_links, sessions
 from .users import normalize_email
 
 
@@ -64,6 +64,7 @@ def reset_password(db: Database, *, token: object, new_password: object, links: 
             .values(password_hash=new_hash, token_version=users.c.token_version + 1)
             .returning(users.c.email, users.c.name)
         ).one()
+        sessions.end_all(conn, user_id=user_id)
         audit.record(conn, event="password.reset", actor_id=user_id, object=f"user:{user_id}", client_ip=client_ip)
         outbox.queue(
             conn,
@@ -71,6 +72,7 @@ def reset_password(db: Database, *, token: object, new_password: object, links: 
             template="password_changed",
             domain=links.domain,
             name=user.name,
+            how="reset",
             reset_link=links.url("/password-reset"),
         )
 

@@ -7,7 +7,7 @@ from ..domain.errors import Conflict, Forbidden, NotFound
 from ..domain.transfers import CLOSED, CUSTOMER, FROZEN, OPEN
 from ..models import accounts, users
 from ..security.permissions import CUSTOMER as CUSTOMER_ROLE
-from . import audit
+from . import audit, sessions
 from .accounts import ACCOUNT_COLUMNS, Account
 
 OWN_ACCOUNT = "Staff cannot act on an account of their own; ask a colleague."
@@ -125,6 +125,7 @@ def end_sessions(db: Database, *, user_id: int, actor_id: int, client_ip: str | 
         ).rowcount
         if not done:
             raise NotFound("No such customer.")
+        sessions.end_all(conn, user_id=user_id)
         audit.record(
             conn, event="admin.sessions_ended", actor_id=actor_id, object=f"user:{user_id}", client_ip=client_ip
         )

@@ -197,7 +197,7 @@ def _move(
             key=idempotency_key,
             client_ip=client_ip,
             limits=limits,
-            session=Session(session.jti, session.version) if session else None,
+            session=Session(session.jti, session.version, session.session_key) if session else None,
             refused=refused,
         )
     )

@@ -39,7 +39,9 @@ def fact_rows(moves: list[Move], now: datetime, orders: Sequence[BatchOrder] = (
     return FactRows(
         users=sorted({move.customer for move in live if move.customer is not None}),
         numbers=sorted(numbers),
-        jtis=sorted({move.session.jti for move in live if move.session is not None}),
+        jtis=sorted(
+            {key for move in live if move.session for key in (move.session.jti, move.session.session_key) if key}
+        ),
         keys=sorted({(move.actor_id, move.key) for move in live if move.key is not None}, key=repr),
         since=daily_window_start(now),
         moves=len(moves),

@@ -21,6 +21,8 @@ from . import (  # noqa: E402,F401  (routes register on import)
     pages,
     payees,
     problems,
+    sessions,
     transfers,
     two_factor,
+    unlock,
 )

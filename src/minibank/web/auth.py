@@ -6,8 +6,8 @@ from ..domain.errors import BankError, InvalidSecondFactor, SecondFactorRequired
 from ..domain.text import how_long
 from ..extensions import db, login_limits, login_throttle, mail_links
 from ..guards import current_user
-from ..services import auth, registration
-from . import bp, drafts, pending_login, session
+from ..services import auth, password_change, registration
+from . import bp, drafts, pending_login, session, unlock_pass
 from .admin_guard import home_endpoint
 from .forms import ButtonForm, LoginForm, PasswordForm, RegisterForm
 from .guard import login_required
@@ -48,8 +48,14 @@ def login():
     if not form.validate_on_submit():
         return render_template("login.html", form=form), 400
     try:
-        user = auth.authenticate(
-            db, login_throttle(), email=form.email.data, password=form.password.data, client_ip=request.remote_addr
+        login = auth.authenticate(
+            db,
+            login_throttle(),
+            email=form.email.data,
+            password=form.password.data,
+            client_ip=request.remote_addr,
+            opening=session.opening(),
+            unlocked=unlock_pass.holds(form.email.data),
         )
     except auth.InvalidCredentials as refusal:
         form.form_errors.append(refusal.detail)
@@ -58,9 +64,9 @@ def login():
         return _throttled(form, "login.html", refusal)
     except SecondFactorRequired as asked:
         # No session yet: the password was right, the code is asked on a page of its own.
-        pending_login.begin(asked.user_id, local_path(form.next.data))
+        pending_login.begin(asked.user_id, local_path(form.next.data), unlocked=unlock_pass.holds(form.email.data))
         return see_other("web.login_code")
-    return _logged_in(user, local_path(form.next.data))
+    return _logged_in(login, local_path(form.next.data))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -77,8 +83,14 @@ def login_code():
     if not form.validate_on_submit():
         return render_template("login_code.html", form=form), 400
     try:
-        user = auth.complete_login(
-            db, login_throttle(), user_id=pending["user"], code=form.code.data, client_ip=request.remote_addr
+        login = auth.complete_login(
+            db,
+            login_throttle(),
+            user_id=pending["user"],
+            code=form.code.data,
+            client_ip=request.remote_addr,
+            opening=session.opening(),
+            unlocked=bool(pending.get("unlocked")),
         )
     except InvalidSecondFactor:
         form.code.errors = [*form.code.errors, "The code is incorrect, or was already used. Check it and try again."]
@@ -88,21 +100,22 @@ def login_code():
     except auth.InvalidCredentials:
         pending_login.forget()  # the user was disabled meanwhile: start again, and be refused there
         return see_other("web.index")
-    return _logged_in(user, local_path(pending.get("next")))
+    return _logged_in(login, local_path(pending.get("next")))
 
 
-def _logged_in(user, after: str | None):
+def _logged_in(login: auth.Login, after: str | None):
     """Start the session (keeping the user's own draft) and go to ``after`` or the user's home page."""
-    response = redirect(after, code=303) if after else see_other(home_endpoint(user))
-    session.start(response, user, carry=drafts.carried_over(user.id))
+    response = redirect(after, code=303) if after else see_other(home_endpoint(login.user))
+    session.start(response, login.user, session_id=login.session_id, carry=drafts.carried_over(login.user.id))
     return response
 
 
 def _throttled(form, template: str, refusal: auth.LoginThrottled):
     form.form_errors.append(
-        f"Too many failed attempts for this e-mail address. Please wait {how_long(refusal.retry_after)} and try again."
+        f"Too many failed attempts for this e-mail address. Please wait {how_long(refusal.retry_after)} "
+        "and try again, or ask for an unlock link by e-mail."
     )
-    return render_template(template, form=form), 429, {"Retry-After": str(refusal.retry_after)}
+    return render_template(template, form=form, locked=True), 429, {"Retry-After": str(refusal.retry_after)}
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -149,12 +162,13 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = auth.change_password(
+            user = password_change.change_password(
                 db,
                 login_throttle(),
                 user_id=current_user().id,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
+                links=mail_links(),
                 client_ip=request.remote_addr,
             )
         except auth.LoginThrottled as refusal:

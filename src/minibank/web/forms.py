@@ -75,6 +75,18 @@ class ResetRequestForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired("Type your e-mail address."), Length(max=254)])
 
 
+class UnlockRequestForm(FlaskForm):
+    """The e-mail address whose login to send an unlock link for."""
+
+    email = EmailField("E-mail", validators=[DataRequired("Type your e-mail address."), Length(max=254)])
+
+
+class UnlockForm(FlaskForm):
+    """The unlock link's token, behind a button (a link alone must not act: mail scanners follow links)."""
+
+    token = HiddenField()
+
+
 class ResetPasswordForm(FlaskForm):
     """A new password, set by the link's token."""
 

@@ -8,9 +8,10 @@ KEY = "pending_login"
 LIFETIME = 5 * 60
 
 
-def begin(user_id: int | None, after: str | None) -> None:
-    """Remember, for this browser only, that ``user_id`` gave the right password (and where to go after)."""
-    session[KEY] = {"user": user_id, "next": after, "at": int(time.time())}
+def begin(user_id: int | None, after: str | None, *, unlocked: bool = False) -> None:
+    """Remember, for this browser only, that ``user_id`` gave the right password (where to go after, and
+    whether an unlock link let it past the lockout by e-mail)."""
+    session[KEY] = {"user": user_id, "next": after, "at": int(time.time()), "unlocked": unlocked}
 
 
 def current() -> dict | None:

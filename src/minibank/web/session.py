@@ -5,10 +5,10 @@ import time
 import structlog
 from flask import current_app, g, request, session
 
-from ..extensions import db
+from ..extensions import db, mail_links
 from ..guards import remember, user_from_token
 from ..security import tokens
-from ..services import auth
+from ..services import auth, sessions
 
 log = structlog.get_logger("minibank.web.session")
 
@@ -26,13 +26,26 @@ def ends_cookie_name() -> str:
     return "__Host-minibank-ends" if current_app.config["PRODUCTION"] else "minibank-ends"
 
 
-def start(response, user, *, carry: dict | None = None) -> None:
+def opening() -> sessions.Opening:
+    """What a new browser session records: its User-Agent, and that it lasts at most MINIBANK_SESSION_MAX_AGE."""
+    return sessions.Opening(
+        kind="web",
+        user_agent=request.headers.get("User-Agent"),
+        ttl=current_app.config["SESSION_MAX_AGE"],
+        links=mail_links(),
+    )
+
+
+def start(response, user, *, session_id: str | None = None, carry: dict | None = None) -> None:
     """Log the user in on this response: a brand-new token and session (no fixation).
 
+    ``session_id``: the session the login started (a new one is opened without it);
     ``carry``: entries of the old session that this login keeps (a draft of the same user's)."""
     session.clear()  # also drops the old CSRF secret, so a new one is made
     session.update(carry or {})
-    _set_cookie(response, user, auth_time=None)
+    if session_id is None:
+        session_id = sessions.open_session(db, user_id=user.id, opening=opening(), client_ip=request.remote_addr)
+    _set_cookie(response, user, auth_time=None, session_id=session_id)
 
 
 def end(response) -> None:
@@ -93,7 +106,7 @@ def renew(response) -> tuple[int, bool] | None:
     left = _absolute_end(claims) - int(time.time())
     if left > RENEWAL_MARGIN:
         ttl = min(current_app.config["TOKEN_TTL"], left)
-        claims = _set_cookie(response, g.user, auth_time=claims.auth_time, ttl=ttl)
+        claims = _set_cookie(response, g.user, auth_time=claims.auth_time, ttl=ttl, session_id=_session_of(claims))
         g.renewed = True
     return _ends(claims.expires_at), _absolute_end(claims) - claims.expires_at > RENEWAL_MARGIN
 
@@ -109,8 +122,15 @@ def renew_if_due(response):
         return response
     ttl = _due_ttl(claims, int(time.time()))
     if ttl:
-        _set_cookie(response, g.user, auth_time=claims.auth_time, ttl=ttl)
+        _set_cookie(response, g.user, auth_time=claims.auth_time, ttl=ttl, session_id=_session_of(claims))
     return response
+
+
+def _session_of(claims: tokens.Claims) -> str:
+    """The session a renewal keeps; a token from before sessions is given one now."""
+    if claims.session_id:
+        return claims.session_id
+    return sessions.open_session(db, user_id=claims.user_id, opening=opening(), client_ip=request.remote_addr)
 
 
 def _live_claims() -> tokens.Claims | None:
@@ -139,8 +159,9 @@ def _ends(expires_at: int) -> int:
     return expires_at + tokens.LEEWAY_SECONDS + 1
 
 
-def _set_cookie(response, user, *, auth_time: int | None, ttl: int | None = None) -> tokens.Claims:
+def _set_cookie(response, user, *, auth_time: int | None, session_id: str, ttl: int | None = None) -> tokens.Claims:
     token, claims = tokens.issue(
+        session_id=session_id,
         user_id=user.id,
         token_version=user.token_version,
         keys=current_app.config["JWT_KEYS"],

@@ -7,14 +7,14 @@ to disable a compromised login; an operator narrows each one with ``minibank gra
 Going back down maps every staff role to ``admin`` and every frozen account to open.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
