@@ -141,7 +141,9 @@ def test_the_lockout_says_how_long_to_wait(live, open_page, check_accessibility,
         if "Too many failed attempts" in page.locator("[data-error-summary]").inner_text():
             break
     said = page.locator("[data-error-summary]").inner_text()
-    assert re.search(r"Please wait (about )?\d+ (seconds?|minutes?) and try again\.", said), said
+    assert re.search(
+        r"Please wait (about )?\d+ (seconds?|minutes?) and try again, or ask for an unlock link by e-mail\.", said
+    ), said
     assert no_horizontal_scroll(page)
     check_accessibility(page, f"the login page saying how long to wait ({size_of(viewport)})")
     screenshot(page, f"login-lockout-{size_of(viewport)}")
