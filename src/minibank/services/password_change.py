@@ -48,24 +48,30 @@ def change_password(
     new_hash = passwords.hash_password(passwords.check_password_policy(new_password, field="new_password"))
 
     def work(conn: Connection) -> None:
-        user = conn.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(password_hash=new_hash, token_version=users.c.token_version + 1)
-            .returning(users.c.email, users.c.name)
-        ).one()
-        sessions.end_all(conn, user_id=user_id)
-        audit.record(conn, event="password.changed", actor_id=user_id, object=f"user:{user_id}", client_ip=client_ip)
-        outbox.queue(
-            conn,
-            to=user.email,
-            template="password_changed",
-            domain=links.domain,
-            name=user.name,
-            how="changed",
-            reset_link=links.url("/password-reset"),
-        )
+        replace_password(conn, user_id=user_id, new_hash=new_hash, how="changed", links=links, client_ip=client_ip)
 
     db.write(work)
     outbox.wake()
     return get(db, user_id=user_id)
+
+
+def replace_password(conn: Connection, *, user_id: int, new_hash: str, how: str, links: Links, client_ip=None) -> None:
+    """Store a new password hash ("changed" or "reset"): every session and token ends, audited, the owner told."""
+    user = conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        # A new token_version: every session cookie and API token issued before stops working.
+        .values(password_hash=new_hash, token_version=users.c.token_version + 1)
+        .returning(users.c.email, users.c.name)
+    ).one()
+    sessions.end_all(conn, user_id=user_id)
+    audit.record(conn, event=f"password.{how}", actor_id=user_id, object=f"user:{user_id}", client_ip=client_ip)
+    outbox.queue(
+        conn,
+        to=user.email,
+        template="password_changed",
+        domain=links.domain,
+        name=user.name,
+        how=how,
+        reset_link=links.url("/password-reset"),
+    )

@@ -1,6 +1,6 @@
 """Forgotten passwords: a single-use link by e-mail, and a new password that ends every session."""
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from ..db import Database
 from ..domain.errors import BankError
@@ -9,7 +9,8 @@ from ..mail import outbox
 from ..mail.links import Links
 from ..models import users
 from ..security import passwords
-from . import audit, email_links, sessions
+from . import audit, email_links
+from .password_change import replace_password
 from .users import normalize_email
 
 
@@ -57,24 +58,7 @@ def reset_password(db: Database, *, token: object, new_password: object, links: 
     def work(conn: Connection) -> None:
         user_id = email_links.consume(conn, token=token, purpose="reset")
         email_links.retire(conn, user_id=user_id, purpose="reset")
-        user = conn.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            # A new token_version: every session cookie and API token issued before stops working.
-            .values(password_hash=new_hash, token_version=users.c.token_version + 1)
-            .returning(users.c.email, users.c.name)
-        ).one()
-        sessions.end_all(conn, user_id=user_id)
-        audit.record(conn, event="password.reset", actor_id=user_id, object=f"user:{user_id}", client_ip=client_ip)
-        outbox.queue(
-            conn,
-            to=user.email,
-            template="password_changed",
-            domain=links.domain,
-            name=user.name,
-            how="reset",
-            reset_link=links.url("/password-reset"),
-        )
+        replace_password(conn, user_id=user_id, new_hash=new_hash, how="reset", links=links, client_ip=client_ip)
 
     db.write(work)
     outbox.wake()

@@ -1,19 +1,11 @@
 """The back office's forms: finding a customer, cash at the counter, the audit trail's filters."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..domain.accounts import normalize_number
-from ..domain.transfers import MEMO_MAX_LENGTH
 from ..services.customers import SEARCH_MAX_LENGTH
-from .forms import AmountField, StatementForm, valid_account_number
-
-_EXPIRED = "This form had expired. Please check the details and send again."
-
-
-def _strip(text):
-    return text.strip() if isinstance(text, str) else text
+from .forms import StatementForm, account_number_field, amount_field, form_token_field, memo_field, strip_text
 
 
 class CustomerSearchForm(FlaskForm):
@@ -24,7 +16,7 @@ class CustomerSearchForm(FlaskForm):
 
     q = StringField(
         "Name, e-mail or account number",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired("Type part of a name, an e-mail address or an account number."),
             Length(max=SEARCH_MAX_LENGTH, message=f"Search for at most {SEARCH_MAX_LENGTH} characters."),
@@ -42,26 +34,10 @@ class CashForm(FlaskForm):
         choices=[SelectChoice("deposit", "Paid in (deposit)"), SelectChoice("withdrawal", "Paid out (withdrawal)")],
         validators=[InputRequired("Choose paid in or paid out.")],
     )
-    account = StringField(
-        "Account number",
-        filters=[normalize_number],
-        validators=[DataRequired("Type the customer's account number."), valid_account_number],
-        description="Ten digits, e.g. 1234 5678 90.",
-        render_kw={"inputmode": "numeric", "data-account-number": ""},
-    )
-    amount = AmountField(
-        "Amount",
-        filters=[_strip],
-        validators=[InputRequired("Type an amount.")],
-        description="For example 25.00",
-        render_kw={"inputmode": "decimal"},
-    )
-    memo = StringField(
-        "Memo (optional)",
-        filters=[_strip],
-        validators=[Optional(), Length(max=MEMO_MAX_LENGTH, message=f"At most {MEMO_MAX_LENGTH} characters.")],
-    )
-    token = HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
+    account = account_number_field("Account number", "Type the customer's account number.")
+    amount = amount_field()
+    memo = memo_field()
+    token = form_token_field()
 
 
 class AuditFilterForm(StatementForm):
@@ -69,16 +45,16 @@ class AuditFilterForm(StatementForm):
 
     actor = StringField(
         "Who (user id or e-mail)",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=254)],
         render_kw={"type": "search"},
     )
     event = StringField(
-        "Event", filters=[_strip], validators=[Optional(), Length(max=40)], description="For example deposit"
+        "Event", filters=[strip_text], validators=[Optional(), Length(max=40)], description="For example deposit"
     )
     object = StringField(
         "Object",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=80)],
         description="An account number, or user:ID",
     )

@@ -113,7 +113,8 @@ class OpenAccountForm(FlaskForm):
     )
 
 
-def _strip(text):
+def strip_text(text):
+    """A field filter: text without surrounding spaces (anything else as it came)."""
     return text.strip() if isinstance(text, str) else text
 
 
@@ -167,34 +168,54 @@ class SourceField(SelectField):
             raise ValidationError("Choose one of your open accounts to pay from.")
 
 
-class TransferForm(FlaskForm):
-    """Fields `from`, `to`, `amount`, `memo`, and the idempotency token carried through confirmation."""
-
-    source = SourceField("From", name="from", validators=[InputRequired("Choose the account to pay from.")])
-    destination = StringField(
-        "To account number",
-        name="to",
+def account_number_field(label: str, missing: str, **kwargs) -> StringField:
+    """A ten-digit account number field (spaces and dashes dropped, the check digits verified)."""
+    return StringField(
+        label,
         filters=[normalize_number],
-        validators=[DataRequired("Type the number of the account to pay."), valid_account_number],
+        validators=[DataRequired(missing), valid_account_number],
         description="Ten digits, e.g. 1234 5678 90.",
         render_kw={"inputmode": "numeric", "data-account-number": ""},
+        **kwargs,
     )
-    amount = AmountField(
+
+
+def amount_field() -> AmountField:
+    """The amount to move, as a person types it (1,000.00 taken)."""
+    return AmountField(
         "Amount",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[InputRequired("Type an amount.")],
         description="For example 25.00",
         render_kw={"inputmode": "decimal"},
     )
-    memo = StringField(
+
+
+def memo_field() -> StringField:
+    """An optional memo, as long as a transfer's may be."""
+    return StringField(
         "Memo (optional)",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=MEMO_MAX_LENGTH, message=_MEMO_TOO_LONG)],
     )
-    token = HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
+
+
+def form_token_field() -> HiddenField:
+    """The form's one-time token (its idempotency key), carried through Check and confirm."""
+    return HiddenField(validators=[DataRequired(_EXPIRED), Length(max=64, message=_EXPIRED)])
+
+
+class TransferForm(FlaskForm):
+    """Fields `from`, `to`, `amount`, `memo`, and the idempotency token carried through confirmation."""
+
+    source = SourceField("From", name="from", validators=[InputRequired("Choose the account to pay from.")])
+    destination = account_number_field("To account number", "Type the number of the account to pay.", name="to")
+    amount = amount_field()
+    memo = memo_field()
+    token = form_token_field()
     payee_name = StringField(
         "Their name (optional)",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=70)],
         description="The bank checks it against the account holder's name before you confirm.",
     )
@@ -211,7 +232,7 @@ class PayeeForm(FlaskForm):
 
     name = StringField(
         "Their name",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Type the name of the person or business you pay."), Length(max=70)],
         description="As on their account: the bank checks it against the holder's name.",
     )
@@ -230,7 +251,9 @@ class PayeeForm(FlaskForm):
 class PayeeRenameForm(FlaskForm):
     """A payee's new name; ``confirmed`` after a warning."""
 
-    name = StringField("New name", filters=[_strip], validators=[DataRequired("Type the new name."), Length(max=70)])
+    name = StringField(
+        "New name", filters=[strip_text], validators=[DataRequired("Type the new name."), Length(max=70)]
+    )
     confirmed = HiddenField()
 
 
@@ -260,8 +283,8 @@ class StatementForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DayField("From", name="from", filters=[_strip], render_kw={"type": "date"})
-    end = DayField("To", name="to", filters=[_strip], render_kw={"type": "date"})
+    start = DayField("From", name="from", filters=[strip_text], render_kw={"type": "date"})
+    end = DayField("To", name="to", filters=[strip_text], render_kw={"type": "date"})
 
     def validate_end(self, field):
         """Refuse a range that ends before it starts."""
@@ -274,7 +297,7 @@ class HistoryFilterForm(StatementForm):
 
     q = StringField(
         "Search",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             Optional(),
             Length(max=SEARCH_MAX_LENGTH, message=f"Search for at most {SEARCH_MAX_LENGTH} characters."),
@@ -291,8 +314,8 @@ class HistoryFilterForm(StatementForm):
         ],
         default="",
     )
-    min_amount = AmountField("Smallest amount", filters=[_strip], render_kw={"inputmode": "decimal"})
-    max_amount = AmountField("Largest amount", filters=[_strip], render_kw={"inputmode": "decimal"})
+    min_amount = AmountField("Smallest amount", filters=[strip_text], render_kw={"inputmode": "decimal"})
+    max_amount = AmountField("Largest amount", filters=[strip_text], render_kw={"inputmode": "decimal"})
 
     def validate_max_amount(self, field):
         """Refuse a range of amounts that ends below its start."""

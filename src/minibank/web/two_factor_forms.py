@@ -5,12 +5,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..security.passwords import MAX_LENGTH
-from .forms import TOO_LONG
-
-
-def _strip(text):
-    return text.strip() if isinstance(text, str) else text
-
+from .forms import TOO_LONG, strip_text
 
 _CODE_HINT = "The 6 digits your authenticator app shows now."
 
@@ -19,7 +14,7 @@ def code_field(label: str = "Code", description: str = _CODE_HINT) -> StringFiel
     """A one-time code (6 digits, or a recovery code where the service takes one)."""
     return StringField(
         label,
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Type the code."), Length(max=32, message="That is not a code.")],
         description=description,
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
