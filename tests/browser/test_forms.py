@@ -1,6 +1,7 @@
 """The forms' small things in headless Chromium: the error summary, show password, copy a number, error pages, Back."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import DESKTOP, PHONE, screenshot
 from .pages import ALICE, BOB, fill_transfer, log_in, no_horizontal_scroll, register
@@ -29,8 +30,8 @@ def test_the_register_form_with_errors_says_so_first(live, open_page, check_acce
     summary = page.locator("[data-error-summary]")
     summary.wait_for()
     assert page.title().startswith("Error: Register")
-    # app.js moves the focus once the page has loaded: wait for it rather than race it.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    # app.js moves the focus once the page has loaded: wait for it (expect retries) rather than race it.
+    expect(summary).to_be_focused()
     assert summary.get_attribute("tabindex") == "-1"
     assert summary.get_by_role("heading", name="There is a problem").is_visible()
     links = summary.get_by_role("link")
