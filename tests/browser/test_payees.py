@@ -79,7 +79,7 @@ def test_alice_saves_renames_and_deletes_a_payee_with_the_name_checked(live, ope
     add_payee(page, "Carol Smith", bob)
     warning = page.get_by_role("alert")
     assert "does not match" in warning.inner_text()
-    assert HOLDER not in page.content() and "Bob" not in page.content()
+    assert HOLDER not in page.content() and "Bob" not in page.inner_text("body")  # a token may hold "Bob"
     check_accessibility(page, "a no-match warning")
     screenshot(page, f"payees-no-match-{size}")
     page.get_by_role("button", name="Save payee").click()
